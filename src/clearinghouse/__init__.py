@@ -1,0 +1,3 @@
+"""Clearinghouse: validate, prioritize and distribute vulnerability fixes."""
+
+__version__ = "0.1.0"

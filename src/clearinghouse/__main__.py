@@ -1,0 +1,3 @@
+from clearinghouse.cli import main
+
+main()

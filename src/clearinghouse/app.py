@@ -1,0 +1,82 @@
+"""The web application: API, pages and probes, with the in-process job consumer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+
+from clearinghouse import __version__
+from clearinghouse.config import Settings, load_settings
+from clearinghouse.logs import request_id_var
+from clearinghouse.middleware import RequestIdMiddleware
+from clearinghouse.problems import install_problem_handlers
+from clearinghouse.runtime import Runtime
+from clearinghouse.system import api as system_api
+from clearinghouse.system import ui as system_ui
+from clearinghouse.web import STATIC_DIR, render
+
+log = logging.getLogger(__name__)
+
+
+def _html_error(request: Request, status: int, title: str, detail: str) -> Response:
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        status=status,
+        title=title,
+        detail=detail,
+        request_id=request_id_var.get(),
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    start_consumer: bool | None = None,
+) -> FastAPI:
+    """Build the app. `start_consumer` defaults to the `in_process_worker` setting."""
+    settings = settings or (runtime.settings if runtime else load_settings())
+    runtime = runtime or Runtime.create(settings)
+    run_consumer = settings.in_process_worker if start_consumer is None else start_consumer
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        consumer = None
+        if run_consumer:
+            consumer = runtime.queue.start_embedded_consumer(settings.worker_threads)
+            log.info(
+                "in-process job consumer started (%s queue, %d threads)",
+                runtime.queue.backend,
+                settings.worker_threads,
+            )
+        try:
+            yield
+        finally:
+            if consumer is not None:
+                consumer.stop(graceful=True)
+            runtime.close()
+
+    app = FastAPI(
+        title="Clearinghouse",
+        version=__version__,
+        summary="Validate, prioritize and distribute vulnerability fixes.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.add_middleware(RequestIdMiddleware)
+    install_problem_handlers(app, html_page=_html_error)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(system_api.probes)
+    app.include_router(system_api.router)
+    app.include_router(system_ui.router)
+    return app

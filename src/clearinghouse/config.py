@@ -1,0 +1,182 @@
+"""Settings, read from CLEARINGHOUSE_* environment variables (and a .env file).
+
+Invalid settings stop start-up with one line naming the setting (see `load_settings`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+ENV_PREFIX = "CLEARINGHOUSE_"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+SUPPORTED_QUEUES = ("sqlite", "redis", "rediss")
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message names it and says why, in one line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = Field(
+        default=Path("var"), description="Where the embedded database, queue and keys live."
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite in the data dir."
+    )
+    queue_url: str | None = Field(
+        default=None, description="sqlite:///path or redis://host:port/db; default: SQLite."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs sessions; generated and stored on first run if unset."
+    )
+    log_level: LogLevel = LogLevel.INFO
+    log_format: LogFormat = LogFormat.TEXT
+    in_process_worker: bool = Field(default=True, description="Run a job consumer inside `serve`.")
+    worker_threads: int = Field(default=2, ge=1, le=64)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL ({exc})") from None
+        if url.get_backend_name() not in SUPPORTED_DATABASES:
+            raise ValueError(
+                f"unsupported database {url.get_backend_name()!r}; "
+                f"use one of: {', '.join(SUPPORTED_DATABASES)}"
+            )
+        if url.get_backend_name() == "postgresql" and not url.database:
+            raise ValueError("the PostgreSQL URL names no database")
+        return value
+
+    @field_validator("queue_url")
+    @classmethod
+    def _check_queue_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in SUPPORTED_QUEUES:
+            raise ValueError(
+                f"unsupported queue URL {value!r}; use sqlite:///path/to/queue.db or "
+                "redis://host:port/db"
+            )
+        return value
+
+    @property
+    def database(self) -> URL:
+        """The effective database URL (the embedded SQLite file unless configured)."""
+        if self.database_url:
+            url = make_url(self.database_url)
+            if url.drivername == "postgresql":
+                url = url.set(drivername="postgresql+psycopg")
+            return url
+        return make_url(f"sqlite:///{(self.data_dir / 'clearinghouse.db').resolve()}")
+
+    @property
+    def queue(self) -> str:
+        """The effective queue URL (the embedded SQLite queue unless configured)."""
+        return self.queue_url or f"sqlite:///{(self.data_dir / 'queue.db').resolve()}"
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return not self.database_url
+
+    def effective_secret_key(self) -> str:
+        """The configured key, else the one stored in the data dir (created on first use)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return _stored_secret_key(self.data_dir)
+
+    def masked(self) -> dict[str, str]:
+        """Effective settings for display, with every secret masked."""
+        return {
+            "data_dir": str(self.data_dir.resolve()),
+            "database_url": self.database.render_as_string(hide_password=True),
+            "queue_url": _mask_url_password(self.queue),
+            "secret_key": "********" + (" (set)" if self.secret_key else " (stored in data dir)"),
+            "log_level": self.log_level.value,
+            "log_format": self.log_format.value,
+            "in_process_worker": str(self.in_process_worker).lower(),
+            "worker_threads": str(self.worker_threads),
+        }
+
+
+def _mask_url_password(url: str) -> str:
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+
+
+def _stored_secret_key(data_dir: Path) -> str:
+    path = data_dir / SECRET_KEY_FILE
+    if path.exists():
+        return _read_key(path)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # Write a complete private file, then link it into place: if several processes start at
+    # once, exactly one link wins and every process reads that same, whole key.
+    fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=".secret_key.")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(48) + "\n")
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        Path(temporary).unlink()
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise ConfigError(f"the stored secret key {path} is too short; delete it to make a new one")
+    return key
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; raise ConfigError naming the first bad one."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"invalid setting {ENV_PREFIX}{field.upper()}: {message}") from None

@@ -1,0 +1,12 @@
+"""Imports every domain's models, so that the metadata (and Alembic) sees all tables."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = ("clearinghouse.system.models",)
+
+
+def import_all() -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)

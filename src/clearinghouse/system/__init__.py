@@ -1,0 +1,1 @@
+"""The system itself: job runs, health and status."""
