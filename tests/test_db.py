@@ -73,3 +73,37 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(runtime: Runtime):
     with runtime.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_concurrent_units_of_work_that_read_then_write_all_succeed(runtime: Runtime):
+    """Each worker reads the row count, then inserts: no 'database is locked', nothing lost."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def work(index: int) -> None:
+        try:
+            for step in range(5):
+                with db.transaction(runtime.sessions) as session:
+                    session.scalars(select(JobRun.id)).all()
+                    session.add(
+                        JobRun(
+                            id=f"c{index}-{step}",
+                            name="n",
+                            arguments_digest="d",
+                            arguments={},
+                            queue="sqlite",
+                            queued_at=db.utcnow(),
+                        )
+                    )
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with runtime.sessions() as session:
+        assert len(session.scalars(select(JobRun.id)).all()) == 30

@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -60,12 +60,24 @@ def utcnow() -> datetime:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A unit of work takes SQLite's write lock at BEGIN: a deferred transaction that reads and
+    # then writes fails with "database is locked" when another writer committed in between.
+    mode = connection.get_execution_options().get(IMMEDIATE_OPTION)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if mode else "BEGIN")
+
+
+IMMEDIATE_OPTION = "clearinghouse_immediate"
 
 
 def create_db_engine(url: URL | str) -> Engine:
@@ -76,6 +88,7 @@ def create_db_engine(url: URL | str) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -85,8 +98,13 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll everything back on any error."""
+    """One unit of work: commit on success, roll everything back on any error.
+
+    On SQLite it holds the write lock from the start, so concurrent units of work queue up
+    (busy_timeout) instead of failing.
+    """
     with factory() as session, session.begin():
+        session.connection(execution_options={IMMEDIATE_OPTION: True})
         yield session
 
 

@@ -50,7 +50,8 @@ def configure_logging(settings: Settings) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
-    # Migration chatter is only interesting when debugging; our own lines say what changed.
+    # Migration and consumer chatter only helps when debugging; our own lines say what changed.
     quiet = settings.log_level is not LogLevel.DEBUG
-    logging.getLogger("alembic").setLevel(logging.WARNING if quiet else logging.DEBUG)
+    for chatty in ("alembic", "huey", "huey.consumer"):
+        logging.getLogger(chatty).setLevel(logging.WARNING if quiet else logging.DEBUG)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
