@@ -1,4 +1,4 @@
-"""The `clearinghouse` command: serve, worker, demo, db, config, jobs."""
+"""The `clearinghouse` command: serve, worker, demo, db, config, jobs, audit."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from clearinghouse import __version__, console, db
 from clearinghouse.cli_runtime import fail_unusable_database, open_runtime, settings_or_exit
+from clearinghouse.identity.audit import cli as audit_cli
 from clearinghouse.runtime import Runtime
 from clearinghouse.system import cli as system_cli
 
@@ -24,6 +25,7 @@ config_app = typer.Typer(help="The effective settings.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(system_cli.app, name="jobs")
+app.add_typer(audit_cli.app, name="audit")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError
 
 ENV_PREFIX = "CLEARINGHOUSE_"
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+AUDIT_KEY_FILE = "audit_signing_key.pem"
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 SUPPORTED_QUEUES = ("sqlite", "redis", "rediss")
 
@@ -57,6 +58,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None, description="Signs sessions; generated and stored on first run if unset."
     )
+    audit_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 private key (PKCS8 PEM) that signs audit checkpoints; "
+        "default: generated and stored in the data dir.",
+    )
     log_level: LogLevel = LogLevel.INFO
     log_format: LogFormat = LogFormat.TEXT
     in_process_worker: bool = Field(default=True, description="Run a job consumer inside `serve`.")
@@ -66,6 +72,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("audit_key_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
 
     @field_validator("database_url")
     @classmethod
@@ -123,6 +134,11 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value()
         return _stored_secret_key(self.data_dir)
 
+    @property
+    def audit_key_path(self) -> Path:
+        """The audit signing key: the configured file, else the one kept in the data dir."""
+        return self.audit_key_file or self.data_dir / AUDIT_KEY_FILE
+
     def masked(self) -> dict[str, str]:
         """Effective settings for display, with every secret masked."""
         return {
@@ -130,6 +146,8 @@ class Settings(BaseSettings):
             "database_url": self.database.render_as_string(hide_password=True),
             "queue_url": _mask_url_password(self.queue),
             "secret_key": "********" + (" (set)" if self.secret_key else " (stored in data dir)"),
+            "audit_key_file": str(self.audit_key_path.resolve())
+            + ("" if self.audit_key_file else " (stored in data dir)"),
             "log_level": self.log_level.value,
             "log_format": self.log_format.value,
             "in_process_worker": str(self.in_process_worker).lower(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("clearinghouse.system.models",)
+MODEL_MODULES = ("clearinghouse.system.models", "clearinghouse.identity.audit.models")
 
 
 def import_all() -> None:

@@ -1,0 +1,1 @@
+"""Organizations, users, authentication, the authorization policy and the audit log."""
