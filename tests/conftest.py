@@ -99,6 +99,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         queue_url=f"sqlite:///{tmp_path / 'queue.db'}",
         in_process_worker=False,
+        # Tests sign in many times from one address; the throttle has its own tests.
+        rate_limit_login="1000/minute",
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -115,4 +117,19 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 @pytest.fixture
 def client(runtime: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(runtime=runtime, start_consumer=False)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def world(runtime: Runtime):  # type: ignore[no-untyped-def]
+    from tests.identity_world import build_world
+
+    return build_world(runtime)
+
+
+@pytest.fixture
+def browser_client(runtime: Runtime) -> Iterator[TestClient]:
+    """A client over HTTPS, so that Secure cookies (sessions, CSRF) travel as in a browser."""
+    app = create_app(runtime=runtime, start_consumer=False)
+    with TestClient(app, base_url="https://testserver") as test_client:
         yield test_client

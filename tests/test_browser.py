@@ -36,11 +36,26 @@ def browser(chromium: str) -> Iterator[Browser]:
 
 def test_status_page_shows_the_system_and_refreshes_itself(browser: Browser, tmp_path: Path):
     env = cli_env(tmp_path / "data")
+    assert (
+        run_cli(
+            "admin",
+            "create",
+            "--email",
+            "chief@coord.example",
+            env=env,
+            stdin="a long enough password\n",
+        ).returncode
+        == 0
+    )
     with running_server(env) as base:
         page = browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(base + "/")
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        page.get_by_label("Email").fill("chief@coord.example")
+        page.get_by_label("Password").fill("a long enough password")
+        page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("heading", name="System status")).to_be_visible()
         expect(page.get_by_test_id("database-state")).to_have_text("OK")
         expect(page.get_by_test_id("queue-state")).to_have_text("OK")

@@ -109,11 +109,28 @@ def test_serve_starts_from_nothing_and_runs_jobs_in_process(tmp_path: Path):
     env = cli_env(data_dir)
     with running_server(env) as base:
         assert httpx.get(f"{base}/readyz").status_code == 200
-        assert "System status" in httpx.get(f"{base}/").text
+        assert httpx.get(f"{base}/login").status_code == 200
+        assert (
+            run_cli(
+                "admin",
+                "create",
+                "--email",
+                "ops@coord.example",
+                env=env,
+                stdin="a long enough password\n",
+            ).returncode
+            == 0
+        )
+        token = run_cli(
+            "tokens", "create", "--email", "ops@coord.example", "--scope", "system:read", env=env
+        ).stdout.strip()
+        auth = {"Authorization": f"Bearer {token}"}
         queued = run_cli("jobs", "enqueue", "system.optimize_database", "--json", env=env)
         run_id = json.loads(queued.stdout)["id"]
         deadline = time.monotonic() + 30
-        while httpx.get(f"{base}/api/v1/jobs/{run_id}").json()["status"] != "succeeded":
+        while (
+            httpx.get(f"{base}/api/v1/jobs/{run_id}", headers=auth).json()["status"] != "succeeded"
+        ):
             assert time.monotonic() < deadline, "the in-process consumer did not run the job"
             time.sleep(0.2)
     assert (data_dir / "clearinghouse.db").exists()

@@ -1,7 +1,7 @@
 """audit log: entries, the chain head, signed checkpoints; append-only triggers
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-26 13:27:50.491566
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import clearinghouse.db
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,19 +6,25 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from clearinghouse import __version__
 from clearinghouse.config import Settings, load_settings
+from clearinghouse.identity import api as identity_api
+from clearinghouse.identity import policy
+from clearinghouse.identity import ui as identity_ui
+from clearinghouse.identity.guard import current_principal
+from clearinghouse.identity.http_errors import install_identity_handlers
 from clearinghouse.logs import request_id_var
 from clearinghouse.middleware import RequestIdMiddleware
 from clearinghouse.problems import install_problem_handlers
 from clearinghouse.runtime import Runtime
 from clearinghouse.system import api as system_api
 from clearinghouse.system import ui as system_ui
-from clearinghouse.web import STATIC_DIR, render
+from clearinghouse.web import STATIC_DIR, csrf, render
+from clearinghouse.web.navigation import NavItem
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +70,8 @@ def create_app(
             runtime.close()
 
     app = FastAPI(
+        # Every unsafe request to a page must carry its form's CSRF token.
+        dependencies=[Depends(csrf.verify)],
         title="Clearinghouse",
         version=__version__,
         summary="Validate, prioritize and distribute vulnerability fixes.",
@@ -73,10 +81,24 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.nav_filter = _nav_filter
     app.add_middleware(RequestIdMiddleware)
     install_problem_handlers(app, html_page=_html_error)
+    install_identity_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(system_api.probes)
-    app.include_router(system_api.router)
-    app.include_router(system_ui.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app
+
+
+ROUTERS = (
+    system_api.probes,
+    system_api.router,
+    identity_api.router,
+    system_ui.router,
+    identity_ui.router,
+)
+
+
+def _nav_filter(request: Request, item: NavItem) -> bool:
+    return policy.allowed(current_principal(request), item.action)

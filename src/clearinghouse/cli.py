@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from clearinghouse import __version__, console, db
 from clearinghouse.cli_runtime import fail_unusable_database, open_runtime, settings_or_exit
+from clearinghouse.identity import cli as identity_cli
 from clearinghouse.identity.audit import cli as audit_cli
 from clearinghouse.runtime import Runtime
 from clearinghouse.system import cli as system_cli
@@ -26,6 +27,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(system_cli.app, name="jobs")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(identity_cli.admin_app, name="admin")
+app.add_typer(identity_cli.orgs_app, name="orgs")
+app.add_typer(identity_cli.tokens_app, name="tokens")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 

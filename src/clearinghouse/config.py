@@ -68,6 +68,22 @@ class Settings(BaseSettings):
     in_process_worker: bool = Field(default=True, description="Run a job consumer inside `serve`.")
     worker_threads: int = Field(default=2, ge=1, le=64)
 
+    # Identity: sessions, tokens, sign-in protection and rate limits.
+    cookie_secure: bool = Field(
+        default=True, description="Send cookies only over HTTPS (browsers exempt localhost)."
+    )
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    session_idle_minutes: int = Field(default=120, ge=5, le=24 * 60)
+    token_default_days: int = Field(default=90, ge=1, le=366)
+    invitation_days: int = Field(default=7, ge=1, le=60)
+    login_lockout_attempts: int = Field(default=5, ge=1, le=100)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    rate_limit_token: str = Field(default="600/minute", description="Per API token.")
+    rate_limit_organization: str = Field(
+        default="3000/minute;200000/day", description="Per organization, all its users."
+    )
+    rate_limit_login: str = Field(default="10/minute", description="Sign-in tries per client.")
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: Any) -> Any:
@@ -94,6 +110,14 @@ class Settings(BaseSettings):
             )
         if url.get_backend_name() == "postgresql" and not url.database:
             raise ValueError("the PostgreSQL URL names no database")
+        return value
+
+    @field_validator("rate_limit_token", "rate_limit_organization", "rate_limit_login")
+    @classmethod
+    def _check_limits(cls, value: str) -> str:
+        from clearinghouse.identity.ratelimit import parse_limits
+
+        parse_limits(value)
         return value
 
     @field_validator("queue_url")
@@ -141,18 +165,26 @@ class Settings(BaseSettings):
 
     def masked(self) -> dict[str, str]:
         """Effective settings for display, with every secret masked."""
-        return {
-            "data_dir": str(self.data_dir.resolve()),
-            "database_url": self.database.render_as_string(hide_password=True),
-            "queue_url": _mask_url_password(self.queue),
-            "secret_key": "********" + (" (set)" if self.secret_key else " (stored in data dir)"),
-            "audit_key_file": str(self.audit_key_path.resolve())
-            + ("" if self.audit_key_file else " (stored in data dir)"),
-            "log_level": self.log_level.value,
-            "log_format": self.log_format.value,
-            "in_process_worker": str(self.in_process_worker).lower(),
-            "worker_threads": str(self.worker_threads),
-        }
+        shown: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name == "database_url":
+                shown[name] = self.database.render_as_string(hide_password=True)
+            elif name == "queue_url":
+                shown[name] = _mask_url_password(self.queue)
+            elif name == "secret_key":
+                shown[name] = "******** " + ("(set)" if value else "(stored in the data dir)")
+            elif name == "audit_key_file":
+                shown[name] = str(self.audit_key_path.resolve()) + (
+                    "" if value else " (stored in the data dir)"
+                )
+            elif isinstance(value, Path):
+                shown[name] = str(value.resolve())
+            elif isinstance(value, bool):
+                shown[name] = str(value).lower()
+            else:
+                shown[name] = str(value.value if isinstance(value, StrEnum) else value)
+        return shown
 
 
 def _mask_url_password(url: str) -> str:

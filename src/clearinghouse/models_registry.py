@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("clearinghouse.system.models", "clearinghouse.identity.audit.models")
+MODEL_MODULES = (
+    "clearinghouse.system.models",
+    "clearinghouse.identity.models",
+    "clearinghouse.identity.audit.models",
+)
 
 
 def import_all() -> None:

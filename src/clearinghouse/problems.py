@@ -82,21 +82,26 @@ def wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+def answer(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """A problem document, or the app's HTML error page when a browser asked for a page."""
+    html_page: HtmlErrorPage | None = getattr(request.app.state, "html_error_page", None)
+    if html_page is not None and wants_html(request):
+        page = html_page(request, status, title or HTTPStatus(status).phrase, detail)
+        page.headers.update(headers or {})
+        return page
+    return problem_response(request, status, detail, title=title, headers=headers, **extra)
+
+
 def install_problem_handlers(app: FastAPI, html_page: HtmlErrorPage | None = None) -> None:
-    def answer(
-        request: Request,
-        status: int,
-        detail: str,
-        *,
-        title: str | None = None,
-        headers: dict[str, str] | None = None,
-        **extra: Any,
-    ) -> Response:
-        if html_page is not None and wants_html(request):
-            page = html_page(request, status, title or HTTPStatus(status).phrase, detail)
-            page.headers.update(headers or {})
-            return page
-        return problem_response(request, status, detail, title=title, headers=headers, **extra)
+    app.state.html_error_page = html_page
 
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Problem)

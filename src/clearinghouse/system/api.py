@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from clearinghouse.deps import RuntimeDep, SessionDep
+from clearinghouse.identity.guard import requires
 from clearinghouse.problems import Problem
 from clearinghouse.system import service
 from clearinghouse.system.models import JobStatus
 from clearinghouse.system.schemas import JobRunOut, StatusReport
 
-probes = APIRouter(tags=["health"])
-router = APIRouter(prefix="/api/v1", tags=["system"])
+probes = APIRouter(tags=["health"], dependencies=[Depends(requires("public"))])
+router = APIRouter(
+    prefix="/api/v1", tags=["system"], dependencies=[Depends(requires("system.read"))]
+)
 
 
 @probes.get("/healthz", summary="The process is alive")

@@ -11,13 +11,14 @@ class NavItem:
     label: str
     href: str
     order: int
+    action: str  # the policy action a visitor needs to see the entry
 
 
 _ITEMS: dict[str, NavItem] = {}
 
 
-def add_nav_item(key: str, label: str, href: str, order: int) -> None:
-    _ITEMS[key] = NavItem(key, label, href, order)
+def add_nav_item(key: str, label: str, href: str, order: int, action: str) -> None:
+    _ITEMS[key] = NavItem(key, label, href, order, action)
 
 
 def nav_items() -> list[NavItem]:

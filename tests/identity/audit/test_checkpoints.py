@@ -71,7 +71,7 @@ def test_a_configured_key_file_is_used_and_shown_as_a_path(tmp_path: Path):
     assert not (tmp_path / "data" / "audit_signing_key.pem").exists()
     shown = settings.masked()["audit_key_file"]
     assert shown == str(path) and "PRIVATE" not in shown
-    assert "(stored in data dir)" in _settings(tmp_path).masked()["audit_key_file"]
+    assert "(stored in the data dir)" in _settings(tmp_path).masked()["audit_key_file"]
 
 
 def test_a_missing_or_wrong_key_file_is_a_config_error(tmp_path: Path):

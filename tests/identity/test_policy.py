@@ -1,0 +1,107 @@
+"""The policy table itself: each kind of subject against representative actions."""
+
+from __future__ import annotations
+
+import pytest
+
+from clearinghouse.identity import policy
+from clearinghouse.identity.policy import Principal
+from clearinghouse.identity.vocabulary import OrgRole, PlatformRole, Scope
+
+OWN, OTHER = "org-own", "org-other"
+
+
+def person(
+    role: OrgRole, *, platform: PlatformRole | None = None, scopes: set[Scope] | None = None
+) -> Principal:
+    return Principal(
+        via="token" if scopes is not None else "session",
+        user_id="u",
+        organization_id=OWN,
+        role=role,
+        platform_role=platform,
+        scopes=frozenset(scopes) if scopes is not None else None,
+        token_id="t" if scopes is not None else None,
+    )
+
+
+def test_anonymous_may_only_do_public_things():
+    anonymous = Principal.anonymous()
+    assert policy.decide(anonymous, "public").allowed
+    for action in policy.ACTIONS:
+        if action != "public":
+            assert policy.decide(anonymous, action).status == 401, action
+
+
+@pytest.mark.parametrize(
+    ("role", "action", "allowed"),
+    [
+        (OrgRole.VIEWER, "organization.read", True),
+        (OrgRole.VIEWER, "members.read", True),
+        (OrgRole.VIEWER, "organization.update", False),
+        (OrgRole.MEMBER, "members.manage", False),
+        (OrgRole.MEMBER, "invitations.manage", False),
+        (OrgRole.ADMIN, "organization.update", True),
+        (OrgRole.ADMIN, "members.manage", True),
+        (OrgRole.ADMIN, "invitations.manage", True),
+        (OrgRole.ADMIN, "organizations.create", False),
+        (OrgRole.ADMIN, "system.read", False),
+        (OrgRole.ADMIN, "audit.read", False),
+    ],
+)
+def test_roles_in_their_own_organization(role: OrgRole, action: str, allowed: bool):
+    decision = policy.decide(person(role), action, OWN)
+    assert decision.allowed is allowed
+    if not allowed:
+        assert decision.status == 403
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "organization.read",
+        "organization.update",
+        "members.read",
+        "members.manage",
+        "invitations.manage",
+    ],
+)
+def test_another_tenant_is_not_found_never_forbidden(action: str):
+    assert policy.decide(person(OrgRole.ADMIN), action, OTHER).status == 404
+
+
+def test_platform_roles_cross_tenants_as_far_as_their_role_goes():
+    analyst = person(OrgRole.MEMBER, platform=PlatformRole.COORDINATOR)
+    chief = person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR_ADMIN)
+    assert policy.decide(analyst, "organization.read", OTHER).allowed
+    assert policy.decide(analyst, "audit.read").allowed
+    assert policy.decide(analyst, "organization.update", OTHER).status == 403
+    assert policy.decide(analyst, "organizations.create").status == 403
+    assert policy.decide(chief, "organization.update", OTHER).allowed
+    assert policy.decide(chief, "organizations.create").allowed
+
+
+def test_tokens_need_the_scope_of_the_action_and_never_mint_tokens():
+    reader = person(OrgRole.ADMIN, scopes={Scope.ORG_READ})
+    assert policy.decide(reader, "organization.read", OWN).allowed
+    refused = policy.decide(reader, "organization.update", OWN)
+    assert refused.status == 403 and "org:write" in refused.reason
+    writer = person(OrgRole.ADMIN, scopes={Scope.ORG_WRITE, Scope.ORG_READ})
+    assert policy.decide(writer, "organization.update", OWN).allowed
+    assert policy.decide(writer, "tokens.manage").status == 403
+    assert policy.decide(writer, "tokens.revoke").allowed
+    # a scope never lifts a role: a member's org:write token still cannot manage members
+    member = person(OrgRole.MEMBER, scopes={Scope.ORG_WRITE})
+    assert policy.decide(member, "members.manage", OWN).status == 403
+
+
+def test_grantable_scopes_follow_the_role():
+    assert policy.grantable_scopes(person(OrgRole.VIEWER)) == {Scope.ORG_READ}
+    assert policy.grantable_scopes(person(OrgRole.ADMIN)) == {Scope.ORG_READ, Scope.ORG_WRITE}
+    chief = person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR_ADMIN)
+    assert policy.grantable_scopes(chief) == set(Scope)
+
+
+def test_an_undeclared_action_is_a_programming_error():
+    with pytest.raises(LookupError, match="undeclared action"):
+        policy.decide(Principal.anonymous(), "no.such.action")
