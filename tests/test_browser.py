@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,6 +73,20 @@ def test_status_page_shows_the_system_and_refreshes_itself(browser: Browser, tmp
         page.get_by_role("link", name="Jobs").click()
         expect(page.get_by_role("heading", name="Jobs")).to_be_visible()
         expect(page.locator("tr", has_text=run_id[:8])).to_contain_text("system.optimize_database")
+
+        # The audit log lists the sign-in; filtering swaps the results in place (htmx).
+        page.get_by_role("link", name="Audit log").click()
+        expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
+        expect(page.get_by_test_id("chain-status")).to_contain_text("Intact")
+        sign_in_row = page.locator("tr", has_text="session.login")
+        expect(sign_in_row.first).to_contain_text("chief@coord.example")
+        expect(sign_in_row.first).to_contain_text("success")
+        page.get_by_label("Action starts with").fill("session.")
+        page.get_by_role("button", name="Search").click()
+        expect(page).to_have_url(re.compile(r"action=session\."))
+        expect(page.locator("#audit-results tbody tr")).to_have_count(1)
+        page.screenshot(path=str(ARTIFACTS / "audit-page.png"), full_page=True)
+
         page.goto(base + "/no-such-page")
         expect(page.get_by_role("heading")).to_contain_text("404")
         assert errors == []

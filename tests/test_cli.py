@@ -167,11 +167,12 @@ def test_a_separate_worker_process_runs_jobs_from_redis(
         deadline = time.monotonic() + 30
         while True:
             runs = json.loads(run_cli("jobs", "list", "--json", env=env).stdout)
-            if runs[0]["status"] == "succeeded":
+            (run,) = [r for r in runs if r["id"] == run_id]
+            if run["status"] == "succeeded":
                 break
             assert time.monotonic() < deadline, f"worker did not run the job: {runs}"
             time.sleep(0.3)
-        assert runs[0]["id"] == run_id and runs[0]["queue"] == "redis"
+        assert run["queue"] == "redis"
     finally:
         worker.terminate()
         worker.wait(timeout=15)

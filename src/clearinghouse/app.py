@@ -15,6 +15,8 @@ from clearinghouse.config import Settings, load_settings
 from clearinghouse.identity import api as identity_api
 from clearinghouse.identity import policy
 from clearinghouse.identity import ui as identity_ui
+from clearinghouse.identity.audit import api as audit_api
+from clearinghouse.identity.audit import ui as audit_ui
 from clearinghouse.identity.guard import current_principal
 from clearinghouse.identity.http_errors import install_identity_handlers
 from clearinghouse.logs import request_id_var
@@ -95,8 +97,10 @@ ROUTERS = (
     system_api.probes,
     system_api.router,
     identity_api.router,
+    audit_api.router,
     system_ui.router,
     identity_ui.router,
+    audit_ui.router,
 )
 
 

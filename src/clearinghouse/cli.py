@@ -97,7 +97,7 @@ def demo(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
         console.stdout.rule("[bold]Clearinghouse demo")
         console.stdout.print(f"Open [bold cyan]{url}[/]")
         for line in lines:
-            console.stdout.print(line, highlight=False)
+            console.stdout.print(line, highlight=False, soft_wrap=True)
         console.stdout.print(
             f"Stop with Ctrl-C. Data stays in {runtime.settings.data_dir.resolve()}.",
             highlight=False,

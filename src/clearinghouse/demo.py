@@ -2,12 +2,101 @@
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from clearinghouse import db
+from clearinghouse.identity import service as identity
+from clearinghouse.identity.models import Organization, User
+from clearinghouse.identity.policy import Principal
+from clearinghouse.identity.schemas import OrganizationIn, Origin
+from clearinghouse.identity.vocabulary import FinderType, OrgKind, OrgRole, OrgSize, Sector
 from clearinghouse.runtime import Runtime
+
+ORIGIN = Origin(request_id="demo", client_address="cli")
+COORDINATOR_EMAIL = "coordinator@clearinghouse.example"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    who: str
+    email: str
+    organization: OrganizationIn | None  # None: the coordinators' own organization
+
+
+ACCOUNTS = (
+    DemoAccount("Coordinator (platform admin)", COORDINATOR_EMAIL, None),
+    DemoAccount(
+        "Operator: a rural hospital's IT lead",
+        "it@valley-hospital.example",
+        OrganizationIn(
+            name="Valley County Hospital",
+            kinds=[OrgKind.OPERATOR],
+            sector=Sector.HEALTHCARE,
+            size=OrgSize.SMALL,
+            contact_email="it@valley-hospital.example",
+        ),
+    ),
+    DemoAccount(
+        "Finder: an AI lab's security team",
+        "security@deepscan.example",
+        OrganizationIn(
+            name="Deep Scan Labs", kinds=[OrgKind.FINDER], finder_type=FinderType.AI_DEVELOPER
+        ),
+    ),
+    DemoAccount(
+        "Vendor: a medical device maker",
+        "psirt@acme-medical.example",
+        OrganizationIn(name="Acme Medical Devices", kinds=[OrgKind.VENDOR]),
+    ),
+)
+
+
+def _one_time_password() -> str:
+    # Four groups of five: easy to type from a terminal, about 100 bits.
+    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
+
+
+def _ensure_account(runtime: Runtime, account: DemoAccount, password: str) -> None:
+    cli = Principal.command_line()
+    with db.transaction(runtime.sessions) as session:
+        if session.scalar(select(User.id).where(User.email == account.email)):
+            identity.set_password(session, ORIGIN, account.email, password)
+            return
+        if account.organization is None:
+            identity.create_coordinator_admin(
+                session, ORIGIN, account.email, "Demo Coordinator", password
+            )
+            return
+        organization_id = session.scalar(
+            select(Organization.id).where(Organization.name == account.organization.name)
+        )
+        if organization_id is None:
+            organization_id = identity.create_organization(
+                session, cli, ORIGIN, account.organization
+            ).id
+        invitation = identity.invite(
+            session, runtime.settings, cli, ORIGIN, organization_id, account.email, OrgRole.ADMIN
+        )
+    with db.transaction(runtime.sessions) as session:
+        identity.accept_invitation(
+            session, ORIGIN, invitation.token, account.who.split(": ")[-1].capitalize(), password
+        )
 
 
 def load(runtime: Runtime) -> list[str]:
-    """Load the demo data (idempotent); return the lines to print for the person at the screen."""
-    lines: list[str] = []
+    """Load the demo data (idempotent); return the lines to print for the person at the screen.
+
+    Every start gives each demo account a fresh password, printed once here and stored hashed.
+    """
+    lines = ["Sign in with one of these accounts (new passwords on every `make demo`):"]
+    for account in ACCOUNTS:
+        password = _one_time_password()
+        _ensure_account(runtime, account, password)
+        lines.append(f"  {account.who:40} {account.email:36} {password}")
     run_id = runtime.queue.enqueue("system.optimize_database")
-    lines.append(f"Queued a first maintenance job (run {run_id[:8]}); see it on the status page.")
+    lines.append(f"A first maintenance job is queued (run {run_id[:8]}): see Status and Jobs.")
     return lines

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
 from huey import signals as huey_signals
 from huey.api import Huey, Task
 from huey.consumer import Consumer
@@ -54,6 +54,7 @@ class JobSpec:
     retries: int
     retry_delay: float
     retry_backoff: float
+    every_minutes: int | None = None
 
 
 _REGISTRY: dict[str, JobSpec] = {}
@@ -66,12 +67,16 @@ def job(
     retries: int = 3,
     retry_delay: float = 2.0,
     retry_backoff: float = 2.0,
+    every_minutes: int | None = None,
 ) -> Callable[[JobFunction], JobFunction]:
     """Register `function(ctx: JobContext, **kwargs)` as the job `name`.
 
     A job must be idempotent: it may run again after a crash or a retry. Arguments are keyword
-    arguments that survive a JSON round trip.
+    arguments that survive a JSON round trip. With `every_minutes` (a divisor of 60), every
+    consumer's scheduler also queues it (without arguments) on that period.
     """
+    if every_minutes is not None and (every_minutes < 1 or 60 % every_minutes):
+        raise ValueError(f"job {name!r}: every_minutes must divide 60, not {every_minutes}")
 
     def register(function: JobFunction) -> JobFunction:
         if name in _REGISTRY and _REGISTRY[name].function is not function:
@@ -83,6 +88,7 @@ def job(
             retries,
             retry_delay,
             retry_backoff,
+            every_minutes,
         )
         return function
 
@@ -141,6 +147,8 @@ class JobQueue:
                 name=spec.name,
                 context=True,
             )(self._runner(spec))
+            if spec.every_minutes is not None:
+                self._schedule(spec.name, spec.every_minutes)
         self.huey.signal(huey_signals.SIGNAL_EXECUTING)(self._on_executing)
         self.huey.signal(huey_signals.SIGNAL_COMPLETE)(self._on_complete)
         self.huey.signal(huey_signals.SIGNAL_ERROR)(self._on_error)
@@ -151,6 +159,17 @@ class JobQueue:
             huey_signals.SIGNAL_INTERRUPTED,
         )(self._on_cancelled)
         self.huey.on_startup()(self._on_worker_startup)
+
+    def _schedule(self, name: str, every_minutes: int) -> None:
+        # The periodic task only queues the job through `enqueue`, so the run is recorded like
+        # any other, and a run still waiting (from another consumer's scheduler) is reused.
+        def queue_it() -> None:
+            self.enqueue(name)
+
+        queue_it.__name__ = f"schedule_{name.replace('.', '_')}"
+        self.huey.periodic_task(crontab(minute=f"*/{every_minutes}"), name=f"schedule.{name}")(
+            queue_it
+        )
 
     @property
     def backend(self) -> str:

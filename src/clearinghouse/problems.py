@@ -145,3 +145,16 @@ def install_problem_handlers(app: FastAPI, html_page: HtmlErrorPage | None = Non
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def one_line(exc: Exception) -> str:
+    """A person-readable line for an error, naming the field of a validation error."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        details = errors()
+        if details:
+            first = details[0]
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            message = str(first.get("msg", "")).removeprefix("Value error, ")
+            return f"{where}: {message}" if where else message
+    return str(exc)

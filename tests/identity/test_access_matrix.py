@@ -76,6 +76,8 @@ API: list[tuple[str, str, Any, list[int]]] = [
     ("GET", "/api/v1/tokens", None, [401, 200, 200, 200, 200, 200, 200]),
     # Only the owner (the hospital admin) may revoke their token; to anyone else it is unknown.
     ("DELETE", "/api/v1/tokens/{token}", None, [401, 404, 404, 200, 404, 404, 404]),
+    ("GET", "/api/v1/audit", None, [401, 403, 403, 403, 403, 200, 200]),
+    ("GET", "/api/v1/audit/verification", None, [401, 403, 403, 403, 403, 200, 200]),
 ]
 
 # Pages, with a signed-in session. 303 = sent to sign in (anonymous) or elsewhere (home).
@@ -129,6 +131,7 @@ PAGES: list[tuple[str, str, Any, list[int]]] = [
         [303, 200, 200, 200, 200, 200, 200],
     ),
     ("POST", "/tokens/{token}/revoke", {}, [303, 404, 404, 200, 404, 404, 404]),
+    ("GET", "/audit", None, [303, 403, 403, 403, 403, 200, 200]),
     ("POST", "/logout", {}, [303] * 7),  # last: it ends the session
 ]
 

@@ -139,3 +139,30 @@ def test_job_runs_are_listed_newest_first_and_filtered(runtime: Runtime):
         done = service.list_job_runs(session, status=JobStatus.SUCCEEDED)
     assert [r.id for r in listed] == list(reversed(ids))
     assert [r.id for r in done] == [ids[0]]
+
+
+def test_scheduled_jobs_are_queued_on_their_period_and_recorded(runtime: Runtime):
+    from datetime import datetime
+
+    huey = runtime.queue.huey
+    due = [
+        t
+        for t in huey.read_periodic(datetime(2026, 11, 26, 13, 20))
+        if t.name == "schedule.audit.checkpoint"
+    ]
+    assert len(due) == 1
+    assert not [
+        t
+        for t in huey.read_periodic(datetime(2026, 11, 26, 13, 23))
+        if t.name == "schedule.audit.checkpoint"
+    ]
+    huey.execute(due[0])
+    huey.execute(due[0])  # a second scheduler firing too: the waiting run is reused
+    with runtime.sessions() as session:
+        runs = service.list_job_runs(session, name="audit.checkpoint")
+    assert len(runs) == 1 and runs[0].status is JobStatus.QUEUED
+
+
+def test_a_schedule_must_divide_the_hour():
+    with pytest.raises(ValueError, match="must divide 60"):
+        job("test.odd", every_minutes=7)

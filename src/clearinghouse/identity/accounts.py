@@ -12,6 +12,7 @@ from clearinghouse.identity import hashing
 from clearinghouse.identity.acting import IdentityError, NotFound, audit
 from clearinghouse.identity.authentication import (
     check_password_login,
+    end_all_web_sessions,
     end_web_session,
     normalize_email,
     principal_for,
@@ -136,4 +137,27 @@ def find_user(session: Session, email: str) -> User:
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
         raise NotFound(f"no account with the email {email}")
+    return user
+
+
+def set_password(session: Session, origin: Origin, email: str, password: str) -> User:
+    """Give an account a new password (from the command line), unlock it, end its sessions."""
+    user = find_user(session, email)
+    try:
+        hashing.check_password_rules(password, email=user.email)
+    except hashing.WeakPassword as exc:
+        raise IdentityError(str(exc)) from None
+    user.password_hash = hashing.hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    end_all_web_sessions(session, user.id)
+    audit(
+        session,
+        Principal.command_line(),
+        origin,
+        "user.set_password",
+        organization_id=user.organization_id,
+        resource_type="user",
+        resource_id=user.id,
+    )
     return user

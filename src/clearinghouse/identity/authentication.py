@@ -143,6 +143,14 @@ def end_web_session(session: Session, raw: str) -> None:
         record.revoked_at = utcnow()
 
 
+def end_all_web_sessions(session: Session, user_id: str) -> None:
+    now = utcnow()
+    for record in session.scalars(
+        select(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
+    ):
+        record.revoked_at = now
+
+
 # --- API tokens ------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from clearinghouse.identity import service
 from clearinghouse.identity.policy import AccessDenied, Principal
 from clearinghouse.identity.schemas import OrganizationIn, Origin, TokenIn
 from clearinghouse.identity.vocabulary import FinderType, OrgKind, OrgSize, Scope, Sector
+from clearinghouse.problems import one_line
 
 admin_app = typer.Typer(help="Coordinator admin accounts.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Organizations.", no_args_is_help=True)
@@ -82,9 +83,7 @@ def orgs_create(
             contact_email=contact_email,
         )
     except ValueError as exc:
-        console.fail(
-            str(exc).splitlines()[-1].strip().removeprefix("Value error, "), console.EXIT_USAGE
-        )
+        console.fail(one_line(exc), console.EXIT_USAGE)
     with open_runtime() as runtime:
         try:
             with db.transaction(runtime.sessions) as session:

@@ -10,6 +10,7 @@ from clearinghouse.identity.accounts import (
     SignIn,
     create_coordinator_admin,
     find_user,
+    set_password,
     sign_in,
     sign_out,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "pending_invitation",
     "revoke_invitation",
     "revoke_token",
+    "set_password",
     "sign_in",
     "sign_out",
     "update_member",

@@ -28,6 +28,7 @@ from clearinghouse.identity.vocabulary import (
     Scope,
     Sector,
 )
+from clearinghouse.problems import one_line
 from clearinghouse.runtime import Runtime
 from clearinghouse.web import render
 from clearinghouse.web.navigation import add_nav_item
@@ -202,20 +203,11 @@ def create_organization(
             status_code=422,
             organizations=organizations,
             can_create=True,
-            error=_message(exc),
+            error=one_line(exc),
             active_nav="organizations",
             **CHOICES,
         )
     return _see_other(f"/organizations/{created.id}")
-
-
-def _message(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return f"{where}: {first.get('msg', '')}".removeprefix(": ").replace("Value error, ", "")
-    return str(exc)
 
 
 def _organization_page(
@@ -276,7 +268,7 @@ def update_organization(
                 session, principal, origin_of(request), organization_id, data
             )
     except (ValueError, service.IdentityError) as exc:
-        return _organization_page(request, principal, organization_id, 422, error=_message(exc))
+        return _organization_page(request, principal, organization_id, 422, error=one_line(exc))
     return _organization_page(request, principal, organization_id, notice="Profile saved.")
 
 
@@ -299,7 +291,7 @@ def update_member(
                 session, principal, origin_of(request), organization_id, user_id, data
             )
     except (ValueError, service.IdentityError) as exc:
-        return _organization_page(request, principal, organization_id, 422, error=_message(exc))
+        return _organization_page(request, principal, organization_id, 422, error=one_line(exc))
     return _organization_page(request, principal, organization_id, notice="Member updated.")
 
 
@@ -497,7 +489,7 @@ def create_token(
                 session, runtime.settings, principal, origin_of(request), data
             )
     except (ValueError, service.IdentityError) as exc:
-        return _tokens_page(request, principal, 422, error=_message(exc))
+        return _tokens_page(request, principal, 422, error=one_line(exc))
     return _tokens_page(request, principal, created=created)
 
 

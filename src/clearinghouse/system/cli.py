@@ -56,13 +56,29 @@ def kinds(as_json: JsonOption = False) -> None:
     specs = registered_jobs().values()
     if as_json:
         console.print_json(
-            [{"name": s.name, "description": s.description, "retries": s.retries} for s in specs]
+            [
+                {
+                    "name": s.name,
+                    "description": s.description,
+                    "retries": s.retries,
+                    "every_minutes": s.every_minutes,
+                }
+                for s in specs
+            ]
         )
         return
     console.print_table(
         "Jobs",
-        ["Name", "Retries", "What it does"],
-        ((s.name, s.retries, s.description) for s in specs),
+        ["Name", "Retries", "Runs by itself", "What it does"],
+        (
+            (
+                s.name,
+                s.retries,
+                f"every {s.every_minutes} min" if s.every_minutes else "",
+                s.description,
+            )
+            for s in specs
+        ),
     )
 
 

@@ -10,7 +10,7 @@ from clearinghouse.identity.audit.signing import load_or_create_signing_key
 from clearinghouse.jobs import JobContext, job
 
 
-@job("audit.checkpoint", retries=3, retry_delay=5.0)
+@job("audit.checkpoint", retries=3, retry_delay=5.0, every_minutes=10)
 def checkpoint(ctx: JobContext) -> dict[str, Any]:
     """Sign the head of the audit chain if entries were added since the last checkpoint."""
     key = load_or_create_signing_key(ctx.settings)
