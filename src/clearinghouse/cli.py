@@ -12,6 +12,7 @@ from clearinghouse import __version__, console, db
 from clearinghouse.cli_runtime import fail_unusable_database, open_runtime, settings_or_exit
 from clearinghouse.identity import cli as identity_cli
 from clearinghouse.identity.audit import cli as audit_cli
+from clearinghouse.knowledge import cli as knowledge_cli
 from clearinghouse.runtime import Runtime
 from clearinghouse.system import cli as system_cli
 
@@ -30,6 +31,8 @@ app.add_typer(audit_cli.app, name="audit")
 app.add_typer(identity_cli.admin_app, name="admin")
 app.add_typer(identity_cli.orgs_app, name="orgs")
 app.add_typer(identity_cli.tokens_app, name="tokens")
+app.add_typer(knowledge_cli.feeds_app, name="feeds")
+app.add_typer(knowledge_cli.vulns_app, name="vulns")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 

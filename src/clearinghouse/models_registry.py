@@ -8,6 +8,7 @@ MODEL_MODULES = (
     "clearinghouse.system.models",
     "clearinghouse.identity.models",
     "clearinghouse.identity.audit.models",
+    "clearinghouse.knowledge.models",
 )
 
 

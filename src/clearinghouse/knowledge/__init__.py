@@ -1,0 +1,1 @@
+"""The knowledge base: vulnerabilities, their aliases and source records, importers, versions."""

@@ -1,0 +1,222 @@
+"""`clearinghouse feeds …` (importers and their runs) and `clearinghouse vulns …` (look-ups)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from clearinghouse import console
+from clearinghouse.cli_runtime import open_runtime
+from clearinghouse.knowledge import service
+from clearinghouse.knowledge.pipeline import Progress as ImportProgress
+from clearinghouse.knowledge.schemas import ImportRunOut
+from clearinghouse.knowledge.sources.inputs import InputError
+
+feeds_app = typer.Typer(help="Advisory feeds: import them, see past runs.", no_args_is_help=True)
+vulns_app = typer.Typer(help="Vulnerabilities in the knowledge base.", no_args_is_help=True)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+@feeds_app.command("sources")
+def sources(as_json: JsonOption = False) -> None:
+    """The importers this installation has."""
+    rows = [
+        {
+            "id": cls.pipeline_id,
+            "licence": cls.licence,
+            "description": cls.description,
+            "reads": ", ".join(cls.suffixes),
+        }
+        for cls in service.IMPORTERS.values()
+    ]
+    if as_json:
+        console.print_json(rows)
+        return
+    console.print_table(
+        "Importers",
+        ["Source", "Reads", "What", "Data licence"],
+        ((r["id"], r["reads"], r["description"], r["licence"]) for r in rows),
+    )
+
+
+def _print_run(run: ImportRunOut) -> None:
+    state = "[green]succeeded[/]" if run.status == "succeeded" else f"[red]{run.status}[/]"
+    console.print_table(
+        f"Import run {run.id} ({run.pipeline_id})",
+        ["Documents", "Added", "Changed", "Unchanged", "Withdrawn", "Rejected"],
+        [(run.documents, run.added, run.changed, run.unchanged, run.withdrawn, run.rejected)],
+    )
+    seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
+    console.stdout.print(f"{state} in {seconds:.1f} s", highlight=False)
+    if run.failure:
+        console.stderr.print(f"[red]{run.failure}[/]", highlight=False)
+    if run.errors:
+        console.print_table(
+            f"Rejected ({run.rejected}; first {min(len(run.errors), 10)} shown)",
+            ["File", "Reason"],
+            ((e["file"], e["reason"]) for e in run.errors[:10]),
+        )
+
+
+@feeds_app.command("import")
+def import_feed(
+    source: Annotated[str, typer.Argument(help="The importer (see `feeds sources`).")],
+    path: Annotated[Path, typer.Argument(help="A file, a folder, a .zip or a .tar.gz.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Import advisories; unchanged ones are skipped, rejected ones listed with the reason."""
+    if source not in service.IMPORTERS:
+        console.fail(
+            f"no importer named {source!r}; known: {', '.join(service.IMPORTERS)}",
+            console.EXIT_USAGE,
+        )
+    with open_runtime() as runtime:
+        columns = (
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console.stderr, transient=True, disable=as_json) as bar:
+            task = bar.add_task(f"importing {path.name}", total=None, status="")
+
+            def advance(progress: ImportProgress) -> None:
+                bar.update(
+                    task,
+                    status=f"{progress.documents:,} documents, "
+                    f"{progress.records:,} records, "
+                    f"{progress.rejected:,} rejected",
+                )
+
+            try:
+                run = service.import_feed(runtime.sessions, source, path, advance)
+            except InputError as exc:
+                console.fail(str(exc), console.EXIT_USAGE)
+    if as_json:
+        console.print_json(run)
+    else:
+        _print_run(run)
+    if run.status != "succeeded":
+        raise typer.Exit(console.EXIT_PROBLEM)
+
+
+@feeds_app.command("runs")
+def runs(
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20, as_json: JsonOption = False
+) -> None:
+    """Past import runs, newest first."""
+    with open_runtime() as runtime, runtime.sessions() as session:
+        found = service.list_runs(session, limit)
+    if as_json:
+        console.print_json(found)
+        return
+    console.print_table(
+        "Import runs",
+        [
+            "Run",
+            "Source",
+            "Input",
+            "Status",
+            "Started (UTC)",
+            "Added",
+            "Changed",
+            "Unchanged",
+            "Withdrawn",
+            "Rejected",
+        ],
+        (
+            (
+                r.id,
+                r.pipeline_id,
+                Path(r.input).name,
+                r.status,
+                f"{r.started_at:%Y-%m-%d %H:%M:%S}",
+                r.added,
+                r.changed,
+                r.unchanged,
+                r.withdrawn,
+                r.rejected,
+            )
+            for r in found
+        ),
+        empty="No import runs yet.",
+    )
+
+
+@vulns_app.command("show")
+def show(
+    identifier: Annotated[str, typer.Argument(help="Any id: CVE, GHSA, PYSEC, GO …")],
+    as_json: JsonOption = False,
+) -> None:
+    """One vulnerability with every record it is made of."""
+    with open_runtime() as runtime, runtime.sessions() as session:
+        found = service.find_vulnerability(session, identifier)
+    if found is None:
+        console.fail(f"no vulnerability known as {identifier!r}")
+    if as_json:
+        console.print_json(found)
+        return
+    out = console.stdout
+    out.print(f"[bold]{found.display_id}[/]  {found.summary or ''}", highlight=False)
+    if found.aliases:
+        out.print(f"also known as {', '.join(found.aliases)}", highlight=False)
+    if found.withdrawn:
+        out.print(f"[red]withdrawn {found.withdrawn:%Y-%m-%d}[/]")
+    if found.known_exploited and found.kev:
+        out.print(
+            f"[red bold]known exploited[/] since {found.kev.get('date_added')}; "
+            f"due {found.kev.get('due_date')}",
+            highlight=False,
+        )
+    console.print_table(
+        "Affected packages",
+        ["Ecosystem", "Package", "Ranges", "From"],
+        (
+            (a.ecosystem, a.name, _ranges(a.ranges, a.versions), f"{a.source}:{a.record_id}")
+            for a in found.affected
+        ),
+        empty="No affected packages.",
+    )
+    console.print_table(
+        "Records",
+        ["Source", "Id", "Modified"],
+        (
+            (r.source, r.record_id, f"{r.modified:%Y-%m-%d}" if r.modified else "")
+            for r in found.records
+        ),
+    )
+
+
+def _ranges(ranges: list[dict[str, object]], versions: list[str]) -> str:
+    parts = []
+    for range_ in ranges:
+        events = range_.get("events")
+        if isinstance(events, list):
+            parts.append(" ".join(f"{k} {v}" for e in events for k, v in e.items()))
+    if versions and not parts:
+        parts.append(f"{len(versions)} listed versions")
+    return "; ".join(parts)
+
+
+@vulns_app.command("search")
+def search(
+    ecosystem: Annotated[str, typer.Option(help="PyPI, npm, Go, crates.io …")],
+    package: Annotated[str, typer.Option(help="The package name.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Vulnerabilities that name a package."""
+    with open_runtime() as runtime, runtime.sessions() as session:
+        found = service.search_package(session, ecosystem, package)
+    if as_json:
+        console.print_json(found)
+        return
+    console.print_table(
+        f"{ecosystem} {package}",
+        ["Id", "Summary", "Ranges"],
+        ((m.display_id, (m.summary or "")[:70], _ranges(m.ranges, m.versions)) for m in found),
+        empty="Nothing known for this package.",
+    )

@@ -1,0 +1,136 @@
+"""Running an importer: read → parse → merge → store, in batches, with the run recorded.
+
+A malformed document or record is rejected with its file and reason and the run goes on.
+Each batch is one transaction: a batch is stored whole or not at all. If the database fails,
+the run stops, is marked failed with the reason, and keeps the counts of what was stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from clearinghouse import db
+from clearinghouse.knowledge.models import ImportRun, SourceRecordRow
+from clearinghouse.knowledge.sources.interface import Importer, RecordRejected, SourceRecord
+from clearinghouse.knowledge.store import store_batch
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 500
+MAX_RECORDED_ERRORS = 1000
+
+
+@dataclass(frozen=True)
+class Progress:
+    documents: int
+    records: int
+    rejected: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+# Bump when parsing changes what a document yields, so that every document is read again.
+PARSER_GENERATION = "1"
+
+
+def document_digest(importer: Importer, content: bytes) -> str:
+    salt = f"{importer.pipeline_id}:{PARSER_GENERATION}:".encode()
+    return hashlib.sha256(salt + content).hexdigest()
+
+
+def _known_documents(sessions: sessionmaker[Session], source: str) -> dict[str, int]:
+    with sessions() as session:
+        rows = session.execute(
+            select(SourceRecordRow.document_digest, func.count())
+            .where(SourceRecordRow.source == source)
+            .group_by(SourceRecordRow.document_digest)
+        )
+        return dict(rows.tuples().all())
+
+
+def run_import(
+    sessions: sessionmaker[Session],
+    importer: Importer,
+    path: Path,
+    progress: ProgressCallback | None = None,
+) -> int:
+    """Import `path` with `importer`; return the id of the recorded run."""
+    with db.transaction(sessions) as session:
+        run = ImportRun(
+            pipeline_id=importer.pipeline_id,
+            licence=importer.licence,
+            input=str(path)[:1000],
+            status="running",
+            started_at=db.utcnow(),
+        )
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    known_documents = _known_documents(sessions, importer.pipeline_id)
+    counts: Counter[str] = Counter()
+    errors: list[dict[str, str]] = []
+    batch: list[SourceRecord] = []
+    documents = records = 0
+
+    def reject(name: str, reason: str) -> None:
+        counts["rejected"] += 1
+        if len(errors) < MAX_RECORDED_ERRORS:
+            errors.append({"file": name, "reason": reason[:1000]})
+
+    def flush() -> None:
+        if batch:
+            with db.transaction(sessions) as session:
+                counts.update(store_batch(session, batch, run_id).counts)
+            batch.clear()
+
+    failure = None
+    try:
+        for document in importer.read(path):
+            documents += 1
+            if document.content is None:
+                reject(document.name, document.problem or "unreadable")
+                continue
+            digest = document_digest(importer, document.content)
+            if digest in known_documents:
+                counts["unchanged"] += known_documents[digest]
+                records += known_documents[digest]
+                continue
+            try:
+                parsed = [replace(r, document_digest=digest) for r in importer.parse(document)]
+            except RecordRejected as exc:
+                reject(document.name, str(exc))
+                continue
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                # A shape the importer did not expect: report it, do not crash the run.
+                reject(document.name, f"unexpected content ({type(exc).__name__}: {exc})")
+                continue
+            records += len(parsed)
+            batch.extend(parsed)
+            if len(batch) >= BATCH_SIZE:
+                flush()
+            if progress is not None:
+                progress(Progress(documents, records, counts["rejected"]))
+        flush()
+    except SQLAlchemyError as exc:
+        failure = f"database error, the run stopped: {db.describe_error(exc)}"
+        log.exception("import run %s failed", run_id)
+    with db.transaction(sessions) as session:
+        finished = session.get(ImportRun, run_id)
+        assert finished is not None
+        finished.status = "failed" if failure else "succeeded"
+        finished.failure = failure
+        finished.finished_at = db.utcnow()
+        finished.documents = documents
+        for name in ("added", "changed", "unchanged", "withdrawn", "rejected"):
+            setattr(finished, name, counts[name])
+        finished.errors = errors
+    return run_id

@@ -1,0 +1,182 @@
+"""The knowledge base's public face: find a vulnerability by any id, search by package, imports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from clearinghouse.knowledge.models import (
+    AffectedPackageRow,
+    AffectedProductRow,
+    ImportRun,
+    SourceRecordRow,
+    Vulnerability,
+    VulnerabilityAlias,
+)
+from clearinghouse.knowledge.pipeline import ProgressCallback, run_import
+from clearinghouse.knowledge.records import lookup_name
+from clearinghouse.knowledge.schemas import (
+    AffectedPackageOut,
+    AffectedProductOut,
+    ImportRunOut,
+    PackageMatch,
+    SourceRecordOut,
+    VulnerabilityOut,
+)
+from clearinghouse.knowledge.sources.registry import IMPORTERS, UnknownSource, importer_for
+
+__all__ = [
+    "IMPORTERS",
+    "UnknownSource",
+    "find_vulnerability",
+    "import_feed",
+    "list_runs",
+    "search_package",
+]
+
+
+def _resolve(session: Session, identifier: str) -> Vulnerability | None:
+    """By any alias (case-insensitive for the id prefixes people type), or by our own id."""
+    identifier = identifier.strip()
+    vulnerability_id = session.scalar(
+        select(VulnerabilityAlias.vulnerability_id).where(VulnerabilityAlias.alias == identifier)
+    )
+    if vulnerability_id is None and identifier.upper() != identifier:
+        vulnerability_id = session.scalar(
+            select(VulnerabilityAlias.vulnerability_id).where(
+                VulnerabilityAlias.alias == identifier.upper()
+            )
+        )
+    vulnerability = session.get(Vulnerability, vulnerability_id or identifier)
+    # Follow merges, so an id handed out before two records were found to be one still works.
+    while vulnerability is not None and vulnerability.merged_into:
+        vulnerability = session.get(Vulnerability, vulnerability.merged_into)
+    return vulnerability
+
+
+def find_vulnerability(session: Session, identifier: str) -> VulnerabilityOut | None:
+    vulnerability = _resolve(session, identifier)
+    if vulnerability is None:
+        return None
+    records = session.scalars(
+        select(SourceRecordRow)
+        .where(SourceRecordRow.vulnerability_id == vulnerability.id)
+        .order_by(SourceRecordRow.source, SourceRecordRow.record_id)
+    ).all()
+    by_row = {r.id: r for r in records}
+    packages = session.scalars(
+        select(AffectedPackageRow)
+        .where(AffectedPackageRow.vulnerability_id == vulnerability.id)
+        .order_by(AffectedPackageRow.id)
+    )
+    products = session.scalars(
+        select(AffectedProductRow)
+        .where(AffectedProductRow.vulnerability_id == vulnerability.id)
+        .order_by(AffectedProductRow.id)
+    )
+    aliases = session.scalars(
+        select(VulnerabilityAlias.alias)
+        .where(VulnerabilityAlias.vulnerability_id == vulnerability.id)
+        .order_by(VulnerabilityAlias.alias)
+    )
+    return VulnerabilityOut.model_validate(
+        {
+            **{
+                c: getattr(vulnerability, c)
+                for c in VulnerabilityOut.model_fields
+                if c not in ("aliases", "affected", "products", "records")
+            },
+            "aliases": [a for a in aliases if a != vulnerability.display_id],
+            "affected": [
+                AffectedPackageOut(
+                    source=by_row[p.record_id].source,
+                    record_id=by_row[p.record_id].record_id,
+                    ecosystem=p.ecosystem,
+                    name=p.name,
+                    purl=p.purl,
+                    ranges=p.ranges,
+                    versions=p.versions,
+                )
+                for p in packages
+            ],
+            "products": [
+                AffectedProductOut(
+                    source=by_row[p.record_id].source,
+                    record_id=by_row[p.record_id].record_id,
+                    vendor=p.vendor,
+                    product=p.product,
+                    status=p.status,
+                    versions=p.versions,
+                    version_ranges=p.version_ranges,
+                    cpe=p.cpe,
+                    remediations=p.remediations,
+                )
+                for p in products
+            ],
+            "records": [
+                SourceRecordOut(
+                    source=r.source,
+                    record_id=r.record_id,
+                    aliases=r.aliases,
+                    modified=r.modified,
+                    withdrawn=r.withdrawn,
+                    origin=r.origin,
+                    document=r.document,
+                )
+                for r in records
+            ],
+        }
+    )
+
+
+def search_package(
+    session: Session, ecosystem: str, name: str, limit: int = 200
+) -> list[PackageMatch]:
+    """Vulnerabilities that name a package (all versions; matching decides which apply)."""
+    rows = session.execute(
+        select(AffectedPackageRow, Vulnerability)
+        .join(Vulnerability, Vulnerability.id == AffectedPackageRow.vulnerability_id)
+        .where(AffectedPackageRow.name == lookup_name(ecosystem, name))
+        .where(
+            (AffectedPackageRow.ecosystem == ecosystem)
+            | AffectedPackageRow.ecosystem.startswith(f"{ecosystem}:")
+        )
+        .order_by(Vulnerability.published.desc(), Vulnerability.display_id)
+        .limit(limit)
+    )
+    return [
+        PackageMatch(
+            id=v.id,
+            display_id=v.display_id,
+            summary=v.summary,
+            published=v.published,
+            modified=v.modified,
+            withdrawn=v.withdrawn,
+            known_exploited=v.known_exploited,
+            ecosystem=p.ecosystem,
+            package=p.name,
+            ranges=p.ranges,
+            versions=p.versions,
+        )
+        for p, v in rows
+    ]
+
+
+def import_feed(
+    sessions: sessionmaker[Session],
+    source: str,
+    path: Path,
+    progress: ProgressCallback | None = None,
+) -> ImportRunOut:
+    importer = importer_for(source)
+    run_id = run_import(sessions, importer, path, progress)
+    with sessions() as session:
+        run = session.get(ImportRun, run_id)
+        return ImportRunOut.model_validate(run)
+
+
+def list_runs(session: Session, limit: int = 50) -> list[ImportRunOut]:
+    runs = session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(limit))
+    return [ImportRunOut.model_validate(r) for r in runs]

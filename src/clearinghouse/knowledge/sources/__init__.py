@@ -1,0 +1,1 @@
+"""Advisory sources: one importer (a declarative pipeline) per file."""

@@ -1,0 +1,350 @@
+"""Storing a batch of source records: skip the unchanged, merge aliases, write, emit events.
+
+Works a batch at a time with set-based statements, so that an import runs at thousands of
+records a second; the caller gives one transaction per batch, so a batch is all written or not.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from clearinghouse.db import utcnow
+from clearinghouse.knowledge.merge import StoredRecord, merged_fields
+from clearinghouse.knowledge.models import (
+    AffectedPackageRow,
+    AffectedProductRow,
+    SourceRecordRow,
+    Vulnerability,
+    VulnerabilityAlias,
+    VulnerabilityEvent,
+    new_id,
+)
+from clearinghouse.knowledge.records import (
+    content_hash,
+    fields_of,
+    lookup_name,
+    normalize_vendor,
+)
+from clearinghouse.knowledge.sources.interface import SourceRecord
+
+CHUNK = 400  # ids per IN (...) list: well under SQLite's variable limit
+
+
+@dataclass
+class BatchResult:
+    counts: Counter[str] = field(default_factory=Counter)
+    touched: set[str] = field(default_factory=set)
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+class _Components:
+    """Union-find over record keys, alias ids and existing vulnerability ids."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, item: str) -> str:
+        self.parent.setdefault(item, item)
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def store_batch(session: Session, records: Sequence[SourceRecord], run_id: int) -> BatchResult:
+    result = BatchResult()
+    latest = {(r.source, r.record_id): r for r in records}  # a repeated record: the last wins
+    prepared = []
+    for record in latest.values():
+        fields = fields_of(record)
+        prepared.append((record, fields, content_hash(fields, record.document)))
+
+    existing: dict[tuple[str, str], tuple[int, str, str, datetime | None]] = {}
+    for chunk in _chunks(list(latest)):
+        rows = session.execute(
+            select(
+                SourceRecordRow.source,
+                SourceRecordRow.record_id,
+                SourceRecordRow.id,
+                SourceRecordRow.content_hash,
+                SourceRecordRow.vulnerability_id,
+                SourceRecordRow.withdrawn,
+            ).where(tuple_(SourceRecordRow.source, SourceRecordRow.record_id).in_(chunk))
+        )
+        for source, record_id, row_id, digest, vulnerability_id, withdrawn in rows:
+            existing[(source, record_id)] = (row_id, digest, vulnerability_id, withdrawn)
+
+    todo = []
+    for record, fields, digest in prepared:
+        known = existing.get((record.source, record.record_id))
+        if known is not None and known[1] == digest:
+            result.counts["unchanged"] += 1
+        else:
+            todo.append((record, fields, digest, known))
+    if not todo:
+        return result
+
+    # Which vulnerability does each record belong to? Every id it carries, and the one it
+    # already had, tie it to others; a component holding several vulnerabilities merges them.
+    keys = sorted({k for record, *_ in todo for k in (record.record_id, *record.aliases)})
+    alias_owner: dict[str, str] = {}
+    for chunk in _chunks(keys):
+        for alias, vulnerability_id in session.execute(
+            select(VulnerabilityAlias.alias, VulnerabilityAlias.vulnerability_id).where(
+                VulnerabilityAlias.alias.in_(chunk)
+            )
+        ):
+            alias_owner[alias] = vulnerability_id
+    components = _Components()
+    for record, _, _, known in todo:
+        node = f"r:{record.source}:{record.record_id}"
+        for key in (record.record_id, *record.aliases):
+            components.union(node, f"a:{key}")
+            if key in alias_owner:
+                components.union(node, f"v:{alias_owner[key]}")
+        if known is not None:
+            components.union(node, f"v:{known[2]}")
+    members: dict[str, set[str]] = {}
+    for item in list(components.parent):
+        members.setdefault(components.find(item), set()).add(item)
+    target: dict[str, str] = {}  # component root -> vulnerability id
+    now = utcnow()
+    new_vulnerabilities: list[dict[str, Any]] = []
+    for root, items in members.items():
+        vulnerabilities = sorted(i[2:] for i in items if i.startswith("v:"))
+        if not vulnerabilities:
+            vulnerability_id = new_id()
+            new_vulnerabilities.append(
+                {"id": vulnerability_id, "display_id": "", "created_at": now, "updated_at": now}
+            )
+        else:
+            vulnerability_id = vulnerabilities[0]
+            if len(vulnerabilities) > 1:
+                _merge_into(session, vulnerability_id, vulnerabilities[1:], run_id)
+                result.counts["merged"] += len(vulnerabilities) - 1
+        target[root] = vulnerability_id
+    if new_vulnerabilities:
+        session.execute(insert(Vulnerability), new_vulnerabilities)
+    created = {v["id"] for v in new_vulnerabilities}
+
+    new_aliases: dict[str, str] = {}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for record, fields, digest, known in todo:
+        vulnerability_id = target[components.find(f"r:{record.source}:{record.record_id}")]
+        result.touched.add(vulnerability_id)
+        for key in (record.record_id, *record.aliases):
+            if alias_owner.get(key) != vulnerability_id:
+                new_aliases[key] = vulnerability_id
+        row = {
+            "source": record.source,
+            "record_id": record.record_id,
+            "vulnerability_id": vulnerability_id,
+            "content_hash": digest,
+            "document_digest": record.document_digest,
+            "aliases": list(record.aliases),
+            "fields": fields,
+            "document": dict(record.document),
+            "origin": record.origin[:500],
+            "modified": record.modified,
+            "withdrawn": record.withdrawn,
+            "last_changed_run": run_id,
+            "updated_at": now,
+        }
+        newly_withdrawn = record.withdrawn is not None and (known is None or known[3] is None)
+        if known is None:
+            inserts.append({**row, "first_seen_run": run_id, "imported_at": now})
+            result.counts["withdrawn" if newly_withdrawn else "added"] += 1
+        else:
+            updates.append({**row, "id": known[0]})
+            result.counts["withdrawn" if newly_withdrawn else "changed"] += 1
+
+    _write_aliases(session, new_aliases)
+    if updates:
+        session.execute(update(SourceRecordRow), updates)
+        changed_ids = [u["id"] for u in updates]
+        for chunk in _chunks(changed_ids):
+            session.execute(
+                delete(AffectedPackageRow).where(AffectedPackageRow.record_id.in_(chunk))
+            )
+            session.execute(
+                delete(AffectedProductRow).where(AffectedProductRow.record_id.in_(chunk))
+            )
+    row_ids = {(u["source"], u["record_id"]): u["id"] for u in updates}
+    if inserts:
+        returned = session.execute(
+            insert(SourceRecordRow).returning(
+                SourceRecordRow.id,
+                SourceRecordRow.source,
+                SourceRecordRow.record_id,
+                sort_by_parameter_order=True,
+            ),
+            inserts,
+        )
+        for row_id, source, record_id in returned:
+            row_ids[(source, record_id)] = row_id
+    _write_affected(session, todo, row_ids, target, components)
+    _refresh(session, result.touched, created, run_id, now)
+    return result
+
+
+def _write_aliases(session: Session, owners: dict[str, str]) -> None:
+    if not owners:
+        return
+    present = set()
+    for chunk in _chunks(sorted(owners)):
+        present |= set(
+            session.scalars(
+                select(VulnerabilityAlias.alias).where(VulnerabilityAlias.alias.in_(chunk))
+            )
+        )
+    moved = [{"alias": a, "vulnerability_id": v} for a, v in owners.items() if a in present]
+    fresh = [{"alias": a, "vulnerability_id": v} for a, v in owners.items() if a not in present]
+    if fresh:
+        session.execute(insert(VulnerabilityAlias), fresh)
+    for row in moved:
+        session.execute(
+            update(VulnerabilityAlias)
+            .where(VulnerabilityAlias.alias == row["alias"])
+            .values(vulnerability_id=row["vulnerability_id"])
+        )
+
+
+def _write_affected(
+    session: Session,
+    todo: list[Any],
+    row_ids: dict[tuple[str, str], int],
+    target: dict[str, str],
+    components: _Components,
+) -> None:
+    packages: list[dict[str, Any]] = []
+    products: list[dict[str, Any]] = []
+    for record, fields, _, _ in todo:
+        row_id = row_ids[(record.source, record.record_id)]
+        vulnerability_id = target[components.find(f"r:{record.source}:{record.record_id}")]
+        for package in fields["affected"]:
+            packages.append(
+                {
+                    "record_id": row_id,
+                    "vulnerability_id": vulnerability_id,
+                    "ecosystem": package["ecosystem"][:100],
+                    "name": lookup_name(package["ecosystem"], package["name"])[:300],
+                    "purl": (package.get("purl") or None),
+                    "ranges": package["ranges"],
+                    "versions": package["versions"],
+                    "ecosystem_specific": package.get("ecosystem_specific"),
+                }
+            )
+        for product in fields["products"]:
+            products.append(
+                {
+                    "record_id": row_id,
+                    "vulnerability_id": vulnerability_id,
+                    "vendor": normalize_vendor(product["vendor"])[:300],
+                    "product": normalize_vendor(product["product"])[:500],
+                    "status": product["status"],
+                    "versions": product["versions"],
+                    "version_ranges": product["version_ranges"],
+                    "cpe": product.get("cpe"),
+                    "purl": product.get("purl"),
+                    "product_id": product.get("product_id"),
+                    "remediations": product["remediations"],
+                }
+            )
+    if packages:
+        session.execute(insert(AffectedPackageRow), packages)
+    if products:
+        session.execute(insert(AffectedProductRow), products)
+
+
+def _merge_into(session: Session, survivor: str, others: list[str], run_id: int) -> None:
+    """Two or more vulnerabilities turn out to be one: move everything to the survivor."""
+    for model in (
+        VulnerabilityAlias,
+        SourceRecordRow,
+        AffectedPackageRow,
+        AffectedProductRow,
+        VulnerabilityEvent,
+    ):
+        session.execute(
+            update(model)
+            .where(model.vulnerability_id.in_(others))
+            .values(vulnerability_id=survivor)
+        )
+    session.execute(
+        update(Vulnerability)
+        .where(Vulnerability.id.in_(others))
+        .values(merged_into=survivor, updated_at=utcnow())
+    )
+    session.execute(
+        insert(VulnerabilityEvent),
+        [{"vulnerability_id": survivor, "kind": "merged", "run_id": run_id}],
+    )
+
+
+def _refresh(
+    session: Session, touched: set[str], created: set[str], run_id: int, now: datetime
+) -> None:
+    """Recompute each touched vulnerability from all its records; emit its event."""
+    by_vulnerability: dict[str, list[StoredRecord]] = {}
+    for chunk in _chunks(sorted(touched)):
+        for vulnerability_id, source, record_id, fields in session.execute(
+            select(
+                SourceRecordRow.vulnerability_id,
+                SourceRecordRow.source,
+                SourceRecordRow.record_id,
+                SourceRecordRow.fields,
+            ).where(SourceRecordRow.vulnerability_id.in_(chunk))
+        ):
+            by_vulnerability.setdefault(vulnerability_id, []).append(
+                StoredRecord(source, record_id, fields)
+            )
+    was_withdrawn: dict[str, datetime | None] = {}
+    for chunk in _chunks(sorted(touched - created)):
+        was_withdrawn.update(
+            (row.id, row.withdrawn)
+            for row in session.execute(
+                select(Vulnerability.id, Vulnerability.withdrawn).where(Vulnerability.id.in_(chunk))
+            )
+        )
+    rows, events = [], []
+    for vulnerability_id, records in by_vulnerability.items():
+        merged = merged_fields(records)
+        for name in ("published", "modified", "withdrawn"):
+            merged[name] = _when(merged[name])
+        rows.append({"id": vulnerability_id, **merged, "updated_at": now})
+        if vulnerability_id in created:
+            kind = "added"
+        elif merged["withdrawn"] and not was_withdrawn.get(vulnerability_id):
+            kind = "withdrawn"
+        else:
+            kind = "changed"
+        events.append(
+            {
+                "vulnerability_id": vulnerability_id,
+                "kind": kind,
+                "run_id": run_id,
+                "occurred_at": now,
+            }
+        )
+    if rows:
+        session.execute(update(Vulnerability), rows)
+        session.execute(insert(VulnerabilityEvent), events)
