@@ -330,6 +330,7 @@ class BubblewrapSandbox:
         for name, value in request.env.items():
             args += ["--setenv", name, value]
         args += [
+            "--remount-ro", "/dev",  # its device nodes and /dev/shm stay usable
             "--remount-ro", "/",
             "--chdir", WORK,
             "--seccomp", str(seccomp_fd),
