@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import pytest
 
+from clearinghouse.config import Settings
+from clearinghouse.sandbox import service
 from clearinghouse.sandbox.cli import parse_limits
 from clearinghouse.sandbox.interface import (
     InvalidRequest,
@@ -124,3 +127,12 @@ def test_artifacts_are_capped(runner: Runner) -> None:
     assert stored == {"a": 3000, "c": 6}
     assert any("b: over the artifact size limit" in r for r in result.refused_artifacts)
     assert any("deep/er/d: over the artifact count limit" in r for r in result.refused_artifacts)
+
+
+def test_released_artifacts_are_deleted(runner: Runner, sandbox_root: Path) -> None:
+    settings = Settings(sandbox_dir=sandbox_root, _env_file=None)  # type: ignore[call-arg]
+    result = service.run(settings, RunRequest(command=("sh", "-c", "echo x > out/a")))
+    stored = Path(result.artifacts[0].stored_at)
+    assert stored.read_bytes() == b"x\n"
+    service.release(settings, result)
+    assert not stored.exists() and not stored.parent.exists()

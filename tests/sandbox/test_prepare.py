@@ -56,6 +56,7 @@ def test_the_run_builds_its_venv_offline_from_the_wheelhouse(
         pytest.fail(f"the trusted prepare step could not reach the package index: {exc}")
     assert result.exit_code == 0, out(result)
     assert result.stdout.startswith(b"1.16.0")
+    service.release(settings, result)
     wheelhouses = [p for p in (sandbox_root / "wheelhouse").iterdir() if p.is_dir()]
     assert len(wheelhouses) == 1
     assert sorted(p.suffix for p in wheelhouses[0].iterdir()) == [".txt", ".whl"]

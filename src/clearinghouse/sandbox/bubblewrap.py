@@ -185,6 +185,9 @@ class BubblewrapSandbox:
             os.close(status_write)
         try:
             streams, limit = self._pump(process, group, request, started)
+        except BaseException:
+            os.close(status_read)
+            raise
         finally:
             group.kill_all()
             process.wait()

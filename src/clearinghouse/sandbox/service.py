@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import shutil
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -75,3 +76,11 @@ def _verify(results: Path, artifact: Artifact) -> None:
     data = stored.read_bytes()
     if len(data) != artifact.size or hashlib.sha256(data).hexdigest() != artifact.sha256:
         raise SandboxError(f"artifact {artifact.path} does not match its record")
+
+
+def release(settings: Settings, result: RunResult) -> None:
+    """Delete a run's copied artifacts once the caller has stored what it needs."""
+    results = sandbox(settings).root / "results"
+    target = results / result.run_id
+    if target.parent == results and target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
