@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages and the command that shows each is installed.
-TEST_SYSTEM_PACKAGES := chromium:chromium
+TEST_SYSTEM_PACKAGES := chromium:chromium bubblewrap:bwrap
 
 .PHONY: demo test lint fmt typecheck pytest venv lock clean help
 

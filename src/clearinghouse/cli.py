@@ -1,4 +1,4 @@
-"""The `clearinghouse` command: serve, worker, demo, db, config, jobs, audit."""
+"""The `clearinghouse` command: serve, worker, demo, db, config, jobs, audit, sandbox."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from clearinghouse.identity import cli as identity_cli
 from clearinghouse.identity.audit import cli as audit_cli
 from clearinghouse.knowledge import cli as knowledge_cli
 from clearinghouse.runtime import Runtime
+from clearinghouse.sandbox import cli as sandbox_cli
 from clearinghouse.system import cli as system_cli
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.add_typer(identity_cli.orgs_app, name="orgs")
 app.add_typer(identity_cli.tokens_app, name="tokens")
 app.add_typer(knowledge_cli.feeds_app, name="feeds")
 app.add_typer(knowledge_cli.vulns_app, name="vulns")
+app.add_typer(sandbox_cli.app, name="sandbox")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 

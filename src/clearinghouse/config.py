@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         description="Ed25519 private key (PKCS8 PEM) that signs audit checkpoints; "
         "default: generated and stored in the data dir.",
     )
+    sandbox_dir: Path = Field(
+        default=Path("/var/tmp/clearinghouse-sandbox"),  # noqa: S108 (checked: owned, 0711)
+        description="Where untrusted runs get their work dirs and the wheelhouse cache; "
+        "it and its parents must be traversable by uid 65534.",
+    )
     log_level: LogLevel = LogLevel.INFO
     log_format: LogFormat = LogFormat.TEXT
     in_process_worker: bool = Field(default=True, description="Run a job consumer inside `serve`.")
