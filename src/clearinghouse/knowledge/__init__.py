@@ -1,0 +1,1 @@
+"""Vulnerability knowledge: advisories, affected packages and the version rules that match them."""
