@@ -158,8 +158,11 @@ def test_semver_ranges_use_semver_whatever_the_ecosystem() -> None:
     ranges = semver({"introduced": "0"}, {"fixed": "1.2.3"})
     assert affected("Go", "v1.2.2", ranges)
     assert not affected("Go", "v1.2.3", ranges)
-    # an ecosystem without ordering rules of its own can still be evaluated on SEMVER ranges
+    # an ecosystem without ordering rules of its own can still be evaluated on SEMVER ranges,
+    # and its versions list still matches by string
     assert affected("GitHub Actions", "1.0.0", ranges)
+    assert affected("GitHub Actions", "v2", [], versions=["v2"])
+    assert not affected("GitHub Actions", "v2.0", [], versions=["v2"])
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-from clearinghouse.knowledge.versions._base import Family, InvalidVersion, Version
+from clearinghouse.knowledge.versions._base import Family, InvalidVersion, UnknownEcosystem, Version
 from clearinghouse.knowledge.versions.ecosystems import normalize_ecosystem
 from clearinghouse.knowledge.versions.registry import parse_in_family
 
@@ -104,8 +104,12 @@ class AffectedRanges:
     ) -> None:
         self.ecosystem = ecosystem
         self._family: Family | None = None
-        if any(r.get("type") == "ECOSYSTEM" for r in ranges) or versions:
+        if any(r.get("type") == "ECOSYSTEM" for r in ranges):
             self._family = normalize_ecosystem(ecosystem).family
+        elif versions:
+            # Without ordering rules, the versions list still matches by exact string.
+            with suppress(UnknownEcosystem):
+                self._family = normalize_ecosystem(ecosystem).family
         self._ranges: list[_Range] = []
         self.unevaluated: tuple[int, ...] = ()
         skipped = []
