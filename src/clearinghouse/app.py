@@ -19,6 +19,8 @@ from clearinghouse.identity.audit import api as audit_api
 from clearinghouse.identity.audit import ui as audit_ui
 from clearinghouse.identity.guard import current_principal
 from clearinghouse.identity.http_errors import install_identity_handlers
+from clearinghouse.knowledge import api as knowledge_api
+from clearinghouse.knowledge import ui as knowledge_ui
 from clearinghouse.logs import request_id_var
 from clearinghouse.middleware import RequestIdMiddleware
 from clearinghouse.problems import install_problem_handlers
@@ -97,9 +99,11 @@ ROUTERS = (
     system_api.probes,
     system_api.router,
     identity_api.router,
+    knowledge_api.router,
     audit_api.router,
     system_ui.router,
     identity_ui.router,
+    knowledge_ui.router,
     audit_ui.router,
 )
 

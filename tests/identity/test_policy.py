@@ -96,8 +96,12 @@ def test_tokens_need_the_scope_of_the_action_and_never_mint_tokens():
 
 
 def test_grantable_scopes_follow_the_role():
-    assert policy.grantable_scopes(person(OrgRole.VIEWER)) == {Scope.ORG_READ}
-    assert policy.grantable_scopes(person(OrgRole.ADMIN)) == {Scope.ORG_READ, Scope.ORG_WRITE}
+    assert policy.grantable_scopes(person(OrgRole.VIEWER)) == {Scope.ORG_READ, Scope.VULNS_READ}
+    assert policy.grantable_scopes(person(OrgRole.ADMIN)) == {
+        Scope.ORG_READ,
+        Scope.ORG_WRITE,
+        Scope.VULNS_READ,
+    }
     chief = person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR_ADMIN)
     assert policy.grantable_scopes(chief) == set(Scope)
 

@@ -124,6 +124,15 @@ ACTIONS: dict[str, Rule] = {
     "tokens.manage": Rule("create your own API tokens", org_role=OrgRole.VIEWER, session_only=True),
     # Any of your tokens may revoke your tokens: revoking never widens access.
     "tokens.revoke": Rule("revoke your own API tokens", org_role=OrgRole.VIEWER),
+    "vulnerabilities.read": Rule(
+        "look up vulnerabilities and search them by package",
+        scope=Scope.VULNS_READ,
+        org_role=OrgRole.VIEWER,
+        platform_role=PlatformRole.COORDINATOR,
+    ),
+    "feeds.read": Rule(
+        "see advisory import runs", scope=Scope.SYSTEM_READ, platform_role=PlatformRole.COORDINATOR
+    ),
     "audit.read": Rule(
         "search the audit log", scope=Scope.AUDIT_READ, platform_role=PlatformRole.COORDINATOR
     ),

@@ -73,6 +73,7 @@ class Scope(StrEnum):
     ORG_WRITE = "org:write"
     SYSTEM_READ = "system:read"
     AUDIT_READ = "audit:read"
+    VULNS_READ = "vulns:read"
     ADMIN = "admin"
 
 
@@ -81,5 +82,6 @@ SCOPE_DESCRIPTIONS = {
     Scope.ORG_WRITE: "change your organization's profile, members and invitations",
     Scope.SYSTEM_READ: "read the system status and job runs (coordinators)",
     Scope.AUDIT_READ: "search the audit log (coordinators)",
+    Scope.VULNS_READ: "read vulnerabilities in the knowledge base",
     Scope.ADMIN: "manage organizations across the platform (coordinator admins)",
 }

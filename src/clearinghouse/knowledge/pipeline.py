@@ -8,6 +8,7 @@ the run stops, is marked failed with the reason, and keeps the counts of what wa
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -54,7 +55,7 @@ def _known_documents(sessions: sessionmaker[Session], source: str) -> dict[str, 
             .where(SourceRecordRow.source == source)
             .group_by(SourceRecordRow.document_digest)
         )
-        return dict(rows.tuples().all())
+        return dict(list(rows))
 
 
 def run_import(
@@ -63,7 +64,14 @@ def run_import(
     path: Path,
     progress: ProgressCallback | None = None,
 ) -> int:
-    """Import `path` with `importer`; return the id of the recorded run."""
+    """Import `path` with `importer`; return the id of the recorded run.
+
+    An input that cannot be read at all (missing, not an archive) raises InputError before a run
+    is recorded.
+    """
+    stream = iter(importer.read(path))
+    first = next(stream, None)  # opens the input: InputError surfaces here
+    documents_in = itertools.chain([first] if first is not None else [], stream)
     with db.transaction(sessions) as session:
         run = ImportRun(
             pipeline_id=importer.pipeline_id,
@@ -94,7 +102,7 @@ def run_import(
 
     failure = None
     try:
-        for document in importer.read(path):
+        for document in documents_in:
             documents += 1
             if document.content is None:
                 reject(document.name, document.problem or "unreadable")

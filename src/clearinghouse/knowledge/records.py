@@ -36,9 +36,10 @@ def fields_of(record: SourceRecord) -> dict[str, Any]:
 
 
 def content_hash(fields: dict[str, Any], document: Any) -> str:
-    """Equal for equal content, whatever the key order of the input was."""
+    """Equal for equal content, whatever the key order or the file it came from."""
+    content = {k: v for k, v in fields.items() if k != "origin"}
     canonical = json.dumps(
-        [fields, _plain(document)],
+        [content, _plain(document)],
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

@@ -37,18 +37,21 @@ __all__ = [
 ]
 
 
+def _spellings(identifier: str) -> list[str]:
+    """How people type ids: `cve-2021-1` means CVE-2021-1, `ghsa-xxxx-…` keeps a lower tail."""
+    prefix, _, rest = identifier.partition("-")
+    candidates = [identifier, identifier.upper(), f"{prefix.upper()}-{rest}" if rest else ""]
+    return [c for c in dict.fromkeys(candidates) if c]
+
+
 def _resolve(session: Session, identifier: str) -> Vulnerability | None:
-    """By any alias (case-insensitive for the id prefixes people type), or by our own id."""
+    """By any alias, or by our own id; merged vulnerabilities lead to their survivor."""
     identifier = identifier.strip()
     vulnerability_id = session.scalar(
-        select(VulnerabilityAlias.vulnerability_id).where(VulnerabilityAlias.alias == identifier)
+        select(VulnerabilityAlias.vulnerability_id)
+        .where(VulnerabilityAlias.alias.in_(_spellings(identifier)))
+        .limit(1)
     )
-    if vulnerability_id is None and identifier.upper() != identifier:
-        vulnerability_id = session.scalar(
-            select(VulnerabilityAlias.vulnerability_id).where(
-                VulnerabilityAlias.alias == identifier.upper()
-            )
-        )
     vulnerability = session.get(Vulnerability, vulnerability_id or identifier)
     # Follow merges, so an id handed out before two records were found to be one still works.
     while vulnerability is not None and vulnerability.merged_into:

@@ -71,11 +71,17 @@ def _when(value: str | None) -> datetime | None:
 
 def store_batch(session: Session, records: Sequence[SourceRecord], run_id: int) -> BatchResult:
     result = BatchResult()
-    latest = {(r.source, r.record_id): r for r in records}  # a repeated record: the last wins
-    prepared = []
-    for record in latest.values():
+    # A record repeated in one batch: the last copy wins; an identical earlier copy counts as
+    # unchanged, a different one as changed (it was superseded within the run).
+    latest: dict[tuple[str, str], tuple[SourceRecord, dict[str, Any], str]] = {}
+    for record in records:
         fields = fields_of(record)
-        prepared.append((record, fields, content_hash(fields, record.document)))
+        digest = content_hash(fields, record.document)
+        record_key = (record.source, record.record_id)
+        if record_key in latest:
+            result.counts["unchanged" if latest[record_key][2] == digest else "changed"] += 1
+        latest[record_key] = (record, fields, digest)
+    prepared = list(latest.values())
 
     existing: dict[tuple[str, str], tuple[int, str, str, datetime | None]] = {}
     for chunk in _chunks(list(latest)):

@@ -17,7 +17,7 @@ from clearinghouse.knowledge.versions import (
     npm_range_to_osv_ranges,
     satisfies_npm_range,
 )
-from tests.knowledge.versions.shared_data import shared_file
+from tests.shared_data import shared_file
 
 # From node-semver's test/fixtures/range-include.js and range-exclude.js (strict mode only).
 INCLUDE = [

@@ -17,7 +17,7 @@ from clearinghouse.knowledge.versions import (
     evaluate,
     explain,
 )
-from tests.knowledge.versions.shared_data import LOCAL, shared_file
+from tests.shared_data import LOCAL, shared_file
 
 RECORDS = LOCAL / "osv-records"
 
