@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from clearinghouse.knowledge.sources.csaf import CsafImporter
 from clearinghouse.knowledge.sources.interface import Importer
 from clearinghouse.knowledge.sources.osv import OsvImporter
 
 IMPORTERS: dict[str, type[Importer]] = {
     OsvImporter.pipeline_id: OsvImporter,
+    CsafImporter.pipeline_id: CsafImporter,
 }
 
 

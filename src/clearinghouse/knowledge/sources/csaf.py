@@ -1,0 +1,212 @@
+"""CSAF 2.0 advisories (OASIS Common Security Advisory Framework), VEX documents included.
+
+Reads CSAF JSON documents from a file, a folder, a .zip or a .tar.gz, as a CSAF trusted
+provider lays them out (`<year>/<id>.json` with `.sha256`/`.sha512` and `.asc` files beside
+each, ROLIE feeds, `index.txt`, `changes.csv`). For each document:
+
+1. **Checksums.** When `<name>.sha256` or `<name>.sha512` sits beside the document, the bytes
+   must match it, or the document is rejected. (The `.asc` OpenPGP signatures are not checked:
+   that needs the provider's public key, which a feed on disk does not carry.)
+2. **Is it CSAF?** JSON without a top-level `document` object (ROLIE feeds, provider metadata,
+   aggregators) is skipped without complaint. A document whose `document.csaf_version` is not
+   "2.0" is rejected, saying so.
+3. **Schema.** The official CSAF 2.0 JSON schema (with FIRST's CVSS v2/v3.0/v3.1 schemas it
+   refers to, resolved offline), compiled to Python. The first error is reported with its path.
+4. **Records.** Each `vulnerabilities[]` entry becomes one record (knowledge.sources.csaf_records).
+
+What the schema cannot catch: the CSAF mandatory tests (section 6.1) that compare parts of a
+document with each other — a product id used but never defined, contradicting product statuses,
+an unsorted revision history, a wrong CVSS base score for its vector, and so on. This importer
+does not run that test suite; it only refuses the few cases it cannot make sense of (a product
+id used but not defined, defined twice, or a CVE given to two vulnerabilities).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tarfile
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache, partial
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+
+from clearinghouse.knowledge.sources.csaf_records import records_from_csaf
+from clearinghouse.knowledge.sources.inputs import InputDocument, read_documents
+from clearinghouse.knowledge.sources.interface import Importer, RecordRejected, SourceRecord
+
+SCHEMA_DIR = Path(__file__).resolve().parents[1] / "data" / "csaf-2.0"
+# The CSAF schema refers to FIRST's CVSS schemas by these URLs; their own $ids differ (they
+# carry a date query), so each URL is mapped to the copy shipped beside the CSAF schema.
+CVSS_SCHEMAS = {
+    f"https://www.first.org/cvss/{name}": name
+    for name in ("cvss-v2.0.json", "cvss-v3.0.json", "cvss-v3.1.json")
+}
+CHECKSUMS = {"sha256": 64, "sha512": 128}  # algorithm (and file suffix) -> hex digits
+MAX_CHECKSUM_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class CsafInput(InputDocument):
+    """A document and the text of the checksum files found beside it: (algorithm, text)."""
+
+    checksums: tuple[tuple[str, str], ...] = ()
+
+
+# ---------------------------------------------------------------------------- schema
+
+
+@cache
+def csaf_validator() -> Callable[[Any], Any]:
+    """The official CSAF 2.0 schema, compiled to Python, with the CVSS schemas found offline.
+
+    The schema declares draft 2020-12. Compiled as draft 7 it keeps its meaning: it uses `$defs`
+    only through JSON-pointer `$ref`s, never `$ref` beside other keywords, and no keyword that
+    changed between the drafts. The tests check it gives the same verdicts as python-jsonschema
+    with a draft 2020-12 validator on every document in the shared corpora.
+    """
+    schema = json.loads((SCHEMA_DIR / "csaf_json_schema.json").read_text(encoding="utf-8"))
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+
+    def offline(uri: str) -> Any:
+        name = CVSS_SCHEMAS.get(uri.split("#", 1)[0].split("?", 1)[0])
+        if name is None:
+            raise ValueError(f"the CSAF schema refers to {uri}, which is not shipped")
+        return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+
+    return fastjsonschema.compile(schema, handlers={"https": offline, "http": offline})
+
+
+def check_schema(data: Any) -> None:
+    """Raise RecordRejected with the JSON pointer and message of the first schema error."""
+    try:
+        csaf_validator()(data)
+    except fastjsonschema.JsonSchemaValueException as error:
+        pointer = "/" + "/".join(str(p) for p in (error.path or [])[1:])
+        message = error.message
+        if error.name and message.startswith(error.name):
+            message = message[len(error.name) :].strip()
+        raise RecordRejected(f"schema: {pointer}: {message}"[:900]) from None
+
+
+# ---------------------------------------------------------------------------- checksums
+
+
+def verify_checksums(document: CsafInput) -> None:
+    """Reject the document if a checksum file beside it does not match its bytes."""
+    for algorithm, text in document.checksums:
+        file = f"{Path(document.name).name}.{algorithm}"
+        # "<hex>  <file name>" (sha512sum), a bare digest, or "SHA512 (<name>) = <hex>".
+        tokens = text.replace("=", " ").split()
+        digest = next(
+            (
+                t.lower()
+                for t in tokens
+                if re.fullmatch(f"[0-9a-fA-F]{{{CHECKSUMS[algorithm]}}}", t)
+            ),
+            None,
+        )
+        if digest is None:
+            raise RecordRejected(f"{file} does not hold a {algorithm.upper()} digest")
+        actual = hashlib.new(algorithm, document.content or b"").hexdigest()
+        if actual != digest:
+            raise RecordRejected(
+                f"checksum mismatch: expected {digest} got {actual} ({algorithm.upper()}, {file})"
+            )
+
+
+def _checksum_files(path: Path) -> dict[str, str]:
+    """Name (as read_documents names documents) + "." + algorithm -> the checksum file's text.
+
+    A first, quick pass over the input: in a provider's archive the `.sha512` comes after the
+    document it vouches for, and read_documents streams documents one by one.
+    """
+    found: dict[str, str] = {}
+    suffixes = tuple(f".{a}" for a in CHECKSUMS)
+
+    def keep(name: str, size: int, read: Callable[[], bytes]) -> None:
+        if name.lower().endswith(suffixes):
+            found[name] = read().decode("ascii", "replace") if size <= MAX_CHECKSUM_BYTES else ""
+
+    lower = path.name.lower()
+    if path.is_dir():
+        for file in path.rglob("*"):
+            if file.is_file():
+                keep(file.relative_to(path).as_posix(), file.stat().st_size, file.read_bytes)
+    elif lower.endswith((".tar.gz", ".tgz", ".tar")):
+        try:
+            with tarfile.open(path) as tar:
+                for member in tar:
+                    handle = tar.extractfile(member) if member.isfile() else None
+                    if handle is not None:
+                        keep(member.name, member.size, handle.read)
+        except (tarfile.TarError, EOFError, OSError):
+            pass  # read_documents reports a broken archive
+    elif lower.endswith(".zip"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                for info in archive.infolist():
+                    if not info.is_dir():
+                        keep(info.filename, info.file_size, partial(archive.read, info))
+        except (zipfile.BadZipFile, OSError, EOFError):
+            pass
+    elif path.is_file():
+        for algorithm in CHECKSUMS:
+            sibling = path.with_name(f"{path.name}.{algorithm}")
+            if sibling.is_file():
+                keep(sibling.name, sibling.stat().st_size, sibling.read_bytes)
+    return found
+
+
+# ---------------------------------------------------------------------------- the importer
+
+
+class CsafImporter(Importer):
+    pipeline_id = "csaf"
+    licence = "LicenseRef-per-document"  # each document states its own terms (distribution)
+    description = (
+        "CSAF 2.0 advisories and VEX documents (JSON) from a file, a folder, a .zip or a "
+        ".tar.gz; checksums beside them are verified"
+    )
+    suffixes = (".json",)
+
+    def read(self, path: Path) -> Iterator[InputDocument]:
+        """The shared reader's documents, each with the checksum files found beside it."""
+        checksums = _checksum_files(path) if path.exists() else {}
+        for document in read_documents(path, self.suffixes):
+            yield CsafInput(
+                document.name,
+                document.content,
+                document.problem,
+                checksums=tuple(
+                    (algorithm, checksums[f"{document.name}.{algorithm}"])
+                    for algorithm in CHECKSUMS
+                    if f"{document.name}.{algorithm}" in checksums
+                ),
+            )
+
+    def parse(self, document: InputDocument) -> Iterator[SourceRecord]:
+        if document.content is None:
+            raise RecordRejected(document.problem or "unreadable")
+        if isinstance(document, CsafInput):
+            verify_checksums(document)
+        try:
+            data = json.loads(document.content)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RecordRejected(f"not valid JSON: {str(exc).splitlines()[0]}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("document"), dict):
+            return  # a ROLIE feed, provider metadata, an aggregator …: not an advisory
+        version = data["document"].get("csaf_version")
+        if version != "2.0":
+            raise RecordRejected(
+                f"document.csaf_version is {version!r}; this importer reads CSAF 2.0 only"
+                if version is not None
+                else "a CSAF document needs document.csaf_version; this importer reads 2.0"
+            )
+        check_schema(data)
+        yield from records_from_csaf(data, source=self.pipeline_id, origin=document.name)
