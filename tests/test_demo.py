@@ -28,6 +28,8 @@ def run_demo(env: dict[str, str]) -> tuple[dict[str, str], str, subprocess.Popen
     accounts: dict[str, str] = {}
     assert process.stdout is not None
     for line in process.stdout:
+        if line.startswith("Knowledge base:"):
+            accounts["knowledge"] = line
         match = ACCOUNT_LINE.match(line.rstrip("\n"))
         if match:
             accounts[match["email"]] = match["password"]
@@ -59,6 +61,7 @@ def test_the_demo_prints_four_working_accounts_and_is_idempotent(tmp_path: Path)
     env = cli_env(tmp_path / "var", CLEARINGHOUSE_COOKIE_SECURE="false")
     accounts, base, process = run_demo(env)
     try:
+        assert "483 real advisories" in accounts.pop("knowledge")
         assert set(accounts) == {
             "coordinator@clearinghouse.example",
             "it@valley-hospital.example",
@@ -72,6 +75,7 @@ def test_the_demo_prints_four_working_accounts_and_is_idempotent(tmp_path: Path)
         process.wait(timeout=15)
     again, base, process = run_demo(env)
     try:
+        assert "483 real advisories" in again.pop("knowledge")
         assert set(again) == set(accounts)
         email = "it@valley-hospital.example"
         assert again[email] != accounts[email]

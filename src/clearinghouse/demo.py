@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -13,10 +14,12 @@ from clearinghouse.identity.models import Organization, User
 from clearinghouse.identity.policy import Principal
 from clearinghouse.identity.schemas import OrganizationIn, Origin
 from clearinghouse.identity.vocabulary import FinderType, OrgKind, OrgRole, OrgSize, Sector
+from clearinghouse.knowledge import service as knowledge
 from clearinghouse.runtime import Runtime
 
 ORIGIN = Origin(request_id="demo", client_address="cli")
 COORDINATOR_EMAIL = "coordinator@clearinghouse.example"
+DEMO_ADVISORIES = Path(__file__).parent / "demo_data" / "advisories-sample.tar.gz"
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,12 @@ def load(runtime: Runtime) -> list[str]:
         password = _one_time_password()
         _ensure_account(runtime, account, password)
         lines.append(f"  {account.who:40} {account.email:36} {password}")
+    run = knowledge.import_feed(runtime.sessions, "osv", DEMO_ADVISORIES)
+    total = run.added + run.changed + run.unchanged + run.withdrawn
+    lines.append(
+        f"Knowledge base: {total} real advisories (PyPI, Go, RustSec) from the bundled "
+        "sample; try Vulnerabilities → CVE-2022-24713."
+    )
     run_id = runtime.queue.enqueue("system.optimize_database")
     lines.append(f"A first maintenance job is queued (run {run_id[:8]}): see Status and Jobs.")
     return lines

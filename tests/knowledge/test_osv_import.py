@@ -184,3 +184,13 @@ def test_an_unreadable_input_is_refused_before_anything_starts(runtime: Runtime,
     (tmp_path / "fake.zip").write_bytes(b"not a zip")
     with pytest.raises(InputError, match="not a readable zip"):
         service.import_feed(runtime.sessions, "osv", tmp_path / "fake.zip")
+
+
+def test_one_folder_of_a_repository_snapshot(runtime: Runtime):
+    corpus = next(shared_file("osv-go-vulndb").glob("*.tar.gz"))
+    run = service.import_feed(runtime.sessions, "osv", corpus, include="data/osv/*")
+    assert run.rejected == 0 and run.documents == 4291
+    assert run.added + run.withdrawn == 4291
+    with runtime.sessions() as session:
+        found = service.find_vulnerability(session, "GO-2022-0969")
+    assert found is not None and found.affected[0].ecosystem == "Go"

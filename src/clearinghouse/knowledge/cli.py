@@ -65,6 +65,12 @@ def _print_run(run: ImportRunOut) -> None:
 def import_feed(
     source: Annotated[str, typer.Argument(help="The importer (see `feeds sources`).")],
     path: Annotated[Path, typer.Argument(help="A file, a folder, a .zip or a .tar.gz.")],
+    include: Annotated[
+        str | None,
+        typer.Option(
+            help="Only documents whose path inside the input matches this glob, e.g. 'data/osv/*'."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Import advisories; unchanged ones are skipped, rejected ones listed with the reason."""
@@ -93,7 +99,7 @@ def import_feed(
                 )
 
             try:
-                run = service.import_feed(runtime.sessions, source, path, advance)
+                run = service.import_feed(runtime.sessions, source, path, advance, include)
             except InputError as exc:
                 console.fail(str(exc), console.EXIT_USAGE)
     if as_json:

@@ -7,6 +7,7 @@ the run stops, is marked failed with the reason, and keeps the counts of what wa
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import itertools
 import logging
@@ -63,6 +64,7 @@ def run_import(
     importer: Importer,
     path: Path,
     progress: ProgressCallback | None = None,
+    include: str | None = None,
 ) -> int:
     """Import `path` with `importer`; return the id of the recorded run.
 
@@ -70,6 +72,9 @@ def run_import(
     is recorded.
     """
     stream = iter(importer.read(path))
+    if include:
+        # Only the documents under one folder of a repository snapshot (e.g. "data/osv/*").
+        stream = (d for d in stream if fnmatch.fnmatchcase(d.name, include))
     first = next(stream, None)  # opens the input: InputError surfaces here
     documents_in = itertools.chain([first] if first is not None else [], stream)
     with db.transaction(sessions) as session:

@@ -172,9 +172,10 @@ def import_feed(
     source: str,
     path: Path,
     progress: ProgressCallback | None = None,
+    include: str | None = None,
 ) -> ImportRunOut:
     importer = importer_for(source)
-    run_id = run_import(sessions, importer, path, progress)
+    run_id = run_import(sessions, importer, path, progress, include)
     with sessions() as session:
         run = session.get(ImportRun, run_id)
         return ImportRunOut.model_validate(run)

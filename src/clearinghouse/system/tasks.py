@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import text
 
+from clearinghouse import models_registry
+from clearinghouse.db import Base
 from clearinghouse.jobs import JobContext, job
 
 
@@ -17,6 +19,10 @@ def optimize_database(ctx: JobContext) -> dict[str, Any]:
         if dialect == "sqlite":
             session.execute(text("PRAGMA optimize"))
         else:
-            session.execute(text("ANALYZE"))
+            # Only our own tables: a bare ANALYZE walks the whole database and can wait on
+            # locks that other applications hold.
+            models_registry.import_all()
+            for table in Base.metadata.sorted_tables:
+                session.execute(text(f'ANALYZE "{table.name}"'))
         session.commit()
     return {"database": dialect}
