@@ -21,6 +21,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from fastapi.testclient import TestClient
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT7
 from sqlalchemy import select
@@ -39,6 +40,8 @@ from clearinghouse.knowledge.sources.csaf_products import ProductInfo
 from clearinghouse.knowledge.sources.inputs import InputDocument
 from clearinghouse.knowledge.sources.interface import RecordRejected, SourceRecord
 from clearinghouse.runtime import Runtime
+from tests.helpers import cli_env, run_cli
+from tests.identity_world import World, sign_in
 from tests.shared_data import shared_file
 
 EXAMPLES = "csaf-examples/csaf-2.0"
@@ -211,6 +214,26 @@ def test_the_vex_examples_keep_their_product_statuses(runtime: Runtime) -> None:
     secvisogram = [p for p in shown.products if p.record_id.startswith("SEC-VEX")]
     assert secvisogram[0].status == "known_not_affected"
     assert secvisogram[0].remediations[0]["label"] == "component_not_present"
+
+
+def test_the_page_shows_vex_statuses_and_the_command_line_imports(
+    browser_client: TestClient, world: World, tmp_path: Path
+) -> None:
+    vex = shared_file(EXAMPLES + "/csaf/csaf_vex")
+    service.import_feed(world.runtime.sessions, "csaf", vex)
+    sign_in(browser_client, world.users["hospital_member"])
+    page = browser_client.get("/vulnerabilities", params={"q": "cve-2021-44228"})
+    assert str(page.url).endswith("/vulnerabilities/CVE-2021-44228")
+    assert "known not affected" in page.text and "component not present" in page.text
+    assert "Secvisogram is written in JavaScript. No Java is included." in page.text
+    env = cli_env(tmp_path / "var")
+    sources = run_cli("feeds", "sources", "--json", env=env)
+    assert {"id": "csaf", "licence": "LicenseRef-per-document"}.items() <= next(
+        s for s in json.loads(sources.stdout) if s["id"] == "csaf"
+    ).items()
+    imported = run_cli("feeds", "import", "csaf", str(vex), "--json", env=env, timeout=120)
+    assert imported.returncode == 0, imported.stderr
+    assert json.loads(imported.stdout)["added"] == 53  # 13 documents, 53 vulnerabilities
 
 
 def test_stored_documents_are_valid_csaf_cut_to_their_vulnerability() -> None:
