@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from clearinghouse.knowledge.sources.interface import Importer
+from clearinghouse.knowledge.sources.nswg import NswgImporter
 from clearinghouse.knowledge.sources.osv import OsvImporter
+from clearinghouse.knowledge.sources.rustsec import RustSecImporter
 
 IMPORTERS: dict[str, type[Importer]] = {
-    OsvImporter.pipeline_id: OsvImporter,
+    importer.pipeline_id: importer for importer in (OsvImporter, RustSecImporter, NswgImporter)
 }
 
 
