@@ -6,23 +6,14 @@ import io
 import tarfile
 from pathlib import Path
 
-import pytest
-
-REPO = Path(__file__).resolve().parents[3]
-SHARED = (REPO / ".." / "shared" / "data").resolve()
+from tests.shared_data import shared_file
 
 RUSTSEC_MAIN = "osv-rustsec/rustsec-advisory-db-main.tar.gz"
 RUSTSEC_OSV = "osv-rustsec/rustsec-osv-branch.tar.gz"
 NSWG = "npm-nodejs-security-wg/nodejs-security-wg-vuln.tar.gz"
 
 
-def corpus(relative: str) -> Path:
-    """A shared corpus file, or skip the test naming the missing file."""
-    assert (REPO / "pyproject.toml").exists(), "the repository root moved"
-    path = SHARED / relative
-    if not path.exists():
-        pytest.skip(f"shared data file {relative} is not at {SHARED}")
-    return path
+corpus = shared_file
 
 
 def members(relative: str) -> dict[str, bytes]:

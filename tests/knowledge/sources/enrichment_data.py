@@ -13,10 +13,7 @@ import tarfile
 from functools import cache
 from pathlib import Path
 
-import pytest
-
-REPO = Path(__file__).resolve().parents[3]
-SHARED = (REPO / ".." / "shared" / "data").resolve()
+from tests.shared_data import shared_file
 
 KEV_JSON = "cisa-kev/known_exploited_vulnerabilities.json"
 KEV_CSV = "cisa-kev/known_exploited_vulnerabilities.csv"
@@ -27,15 +24,6 @@ PYPI = "osv-pypi-pysec/pypa-advisory-database.tar.gz"
 # In KEV, in the vulnrichment sample (with CISA's SSVC) and an alias of PYSEC-2020-18 (PyPI).
 JOINED_CVE = "CVE-2020-13927"
 JOINED_PYSEC = "PYSEC-2020-18"
-
-
-def shared_file(relative: str) -> Path:
-    """A file of the shared data sets, or skip the test saying which file is missing."""
-    assert (REPO / "pyproject.toml").exists(), "the repository root moved"
-    path = SHARED / relative
-    if not path.exists():
-        pytest.skip(f"shared data file {relative} is not at {SHARED}")
-    return path
 
 
 @cache
