@@ -11,6 +11,7 @@ from sqlalchemy.exc import StatementError
 from clearinghouse import db, models_registry
 from clearinghouse.runtime import Runtime
 from clearinghouse.system.models import JobRun
+from tests.helpers import run_concurrently
 
 
 def test_migrations_reach_head_and_are_idempotent(runtime: Runtime):
@@ -77,33 +78,22 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(runtime: Runtime):
 
 def test_concurrent_units_of_work_that_read_then_write_all_succeed(runtime: Runtime):
     """Each worker reads the row count, then inserts: no 'database is locked', nothing lost."""
-    import threading
-
-    errors: list[BaseException] = []
 
     def work(index: int) -> None:
-        try:
-            for step in range(5):
-                with db.transaction(runtime.sessions) as session:
-                    session.scalars(select(JobRun.id)).all()
-                    session.add(
-                        JobRun(
-                            id=f"c{index}-{step}",
-                            name="n",
-                            arguments_digest="d",
-                            arguments={},
-                            queue="sqlite",
-                            queued_at=db.utcnow(),
-                        )
+        for step in range(5):
+            with db.transaction(runtime.sessions) as session:
+                session.scalars(select(JobRun.id)).all()
+                session.add(
+                    JobRun(
+                        id=f"c{index}-{step}",
+                        name="n",
+                        arguments_digest="d",
+                        arguments={},
+                        queue="sqlite",
+                        queued_at=db.utcnow(),
                     )
-        except BaseException as exc:  # collected for the assertion below
-            errors.append(exc)
+                )
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_concurrently(work, 6) == []
     with runtime.sessions() as session:
         assert len(session.scalars(select(JobRun.id)).all()) == 30

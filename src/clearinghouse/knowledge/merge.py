@@ -9,7 +9,10 @@
   every record is withdrawn (then the latest withdrawal).
 - **Severities and CWEs**: the union of all sources, each severity labelled with its source.
 - **Exploitation** (KEV), **EPSS** and **SSVC** (CISA ADP in CVE records): from the source that
-  owns them; the newest record wins if a source has several.
+  owns them (`kev`, `epss`, `cve5`); the newest record wins if a source has several. Only when
+  the owner has nothing does another record's value count, best-ranked first: a CVE record whose
+  CISA ADP container flags the CVE as in KEV gives `known_exploited` before the catalog itself
+  is imported, and the catalog's entry (with its due date) replaces it once it is.
 """
 
 from __future__ import annotations
@@ -67,6 +70,15 @@ def _first(records: Iterable[StoredRecord], field: str) -> tuple[Any, str | None
     return None, None
 
 
+# The source that owns an enrichment field; its value wins over any other record's.
+OWNER = {"exploitation": "kev", "prediction": "epss", "ssvc": "cve5"}
+
+
+def _owned(records: list[StoredRecord], field: str) -> tuple[Any, str | None]:
+    value, key = _first((r for r in records if r.source == OWNER[field]), field)
+    return (value, key) if value else _first(records, field)
+
+
 def merged_fields(records: list[StoredRecord]) -> dict[str, Any]:
     """The vulnerability's own fields, and `field_sources` naming where each came from."""
     sources: dict[str, str] = {}
@@ -98,7 +110,7 @@ def merged_fields(records: list[StoredRecord]) -> dict[str, Any]:
     out["severities"] = list(severities.values())
     out["cwes"] = sorted({c for r in records for c in r.fields.get("cwes") or ()})
     for field, target in (("exploitation", "kev"), ("prediction", "epss"), ("ssvc", "ssvc")):
-        value, key = _first(records, field)
+        value, key = _owned(records, field)
         out[target] = value
         if key:
             sources[target] = key

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import re
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from clearinghouse.knowledge.sources.interface import SourceRecord
 
 
 def _plain(value: Any) -> Any:
+    """JSON values from a record: dataclasses, tuples and datetimes converted.
+
+    Mappings and lists that came from a parsed document are JSON already and are kept as they
+    are, not copied: records can hold thousands of ranges and versions.
+    """
+    if isinstance(value, dict | list | str | int | float | bool) or value is None:
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [v if isinstance(v, str | dict) else _plain(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if hasattr(value, "items"):  # other mappings (e.g. MappingProxyType)
@@ -38,14 +44,8 @@ def fields_of(record: SourceRecord) -> dict[str, Any]:
 def content_hash(fields: dict[str, Any], document: Any) -> str:
     """Equal for equal content, whatever the key order or the file it came from."""
     content = {k: v for k, v in fields.items() if k != "origin"}
-    canonical = json.dumps(
-        [content, _plain(document)],
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=str,
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    canonical = orjson.dumps([content, _plain(document)], option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
 
 
 _PEP503 = re.compile(r"[-_.]+")

@@ -84,6 +84,7 @@ def store_batch(session: Session, records: Sequence[SourceRecord], run_id: int) 
     prepared = list(latest.values())
 
     existing: dict[tuple[str, str], tuple[int, str, str, datetime | None]] = {}
+    document_digests: dict[tuple[str, str], str] = {}
     for chunk in _chunks(list(latest)):
         rows = session.execute(
             select(
@@ -93,18 +94,28 @@ def store_batch(session: Session, records: Sequence[SourceRecord], run_id: int) 
                 SourceRecordRow.content_hash,
                 SourceRecordRow.vulnerability_id,
                 SourceRecordRow.withdrawn,
+                SourceRecordRow.document_digest,
             ).where(tuple_(SourceRecordRow.source, SourceRecordRow.record_id).in_(chunk))
         )
-        for source, record_id, row_id, digest, vulnerability_id, withdrawn in rows:
+        for source, record_id, row_id, digest, vulnerability_id, withdrawn, document in rows:
             existing[(source, record_id)] = (row_id, digest, vulnerability_id, withdrawn)
+            document_digests[(source, record_id)] = document
 
     todo = []
+    moved: list[dict[str, Any]] = []
     for record, fields, digest in prepared:
         known = existing.get((record.source, record.record_id))
         if known is not None and known[1] == digest:
             result.counts["unchanged"] += 1
+            # An unchanged record of a changed document (a catalog with one new entry) now
+            # belongs to that document: so the next run skips the document whole.
+            record_key = (record.source, record.record_id)
+            if record.document_digest and document_digests[record_key] != record.document_digest:
+                moved.append({"id": known[0], "document_digest": record.document_digest})
         else:
             todo.append((record, fields, digest, known))
+    if moved:
+        session.execute(update(SourceRecordRow), moved)
     if not todo:
         return result
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from clearinghouse.identity.audit import chain, service
 from clearinghouse.identity.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
 from clearinghouse.runtime import Runtime
 from clearinghouse.system import service as system_service
+from tests.helpers import run_concurrently
 from tests.identity.audit.conftest import event, fill, report
 
 
@@ -93,22 +93,12 @@ def test_an_entry_is_rolled_back_with_its_unit_of_work_and_leaves_no_gap(runtime
 
 
 def test_concurrent_writers_get_consecutive_seqs_and_a_valid_chain(runtime: Runtime):
-    errors: list[BaseException] = []
-
     def write(worker: int) -> None:
-        try:
-            for step in range(10):
-                with db.transaction(runtime.sessions) as session:
-                    service.record(session, event(worker * 100 + step, actor=f"worker{worker}"))
-        except BaseException as exc:  # collected for the assertion below
-            errors.append(exc)
+        for step in range(10):
+            with db.transaction(runtime.sessions) as session:
+                service.record(session, event(worker * 100 + step, actor=f"worker{worker}"))
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_concurrently(write, 8) == []
     with runtime.sessions() as session:
         seqs = session.scalars(select(AuditEntry.seq).order_by(AuditEntry.seq)).all()
         per_worker = session.execute(

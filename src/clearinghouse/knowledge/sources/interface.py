@@ -3,8 +3,10 @@
 An importer is a declarative pipeline (as in VulnerableCode): an id, the licence of the data,
 a description, and its steps — `read` yields input documents from a folder, an archive or a file;
 `parse` turns one document into zero or more `SourceRecord`s, or raises `RecordRejected` with the
-reason. The runner (knowledge.pipeline) does everything else: content hashing, merging aliases,
-storing, events and the run record. Importers never touch the database.
+reason. A document that holds many records (a catalog, a CSV file) yields a `Rejected` in place of
+each entry it cannot import, and the rest of the document is still imported. The runner
+(knowledge.pipeline) does everything else: content hashing, merging aliases, storing, events and
+the run record. Importers never touch the database.
 """
 
 from __future__ import annotations
@@ -21,6 +23,18 @@ from clearinghouse.knowledge.sources.inputs import InputDocument, read_documents
 
 class RecordRejected(ValueError):
     """A record (or a whole document) that cannot be imported; the message says why."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One entry of a many-record document that cannot be imported; the others still are.
+
+    `parse` yields it in place of the record: `where` names the entry ("row 17 (line 18)",
+    "vulnerabilities[3]"), `reason` says what is wrong with it.
+    """
+
+    where: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -141,5 +155,9 @@ class Importer(ABC):
         return read_documents(path, self.suffixes)
 
     @abstractmethod
-    def parse(self, document: InputDocument) -> Iterator[SourceRecord]:
-        """The records of one document; raise RecordRejected for what cannot be imported."""
+    def parse(self, document: InputDocument) -> Iterator[SourceRecord | Rejected]:
+        """The records of one document, lazily: the runner stores them a batch at a time.
+
+        Raise RecordRejected when the document as a whole cannot be imported; yield a
+        `Rejected` for one bad entry of a document that holds many.
+        """

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from clearinghouse.knowledge.sources.csaf import CsafImporter
+from clearinghouse.knowledge.sources.cve5 import Cve5Importer
+from clearinghouse.knowledge.sources.epss import EpssImporter
 from clearinghouse.knowledge.sources.interface import Importer
+from clearinghouse.knowledge.sources.kev import KevImporter
+from clearinghouse.knowledge.sources.nswg import NswgImporter
 from clearinghouse.knowledge.sources.osv import OsvImporter
+from clearinghouse.knowledge.sources.rustsec import RustSecImporter
 
 IMPORTERS: dict[str, type[Importer]] = {
-    OsvImporter.pipeline_id: OsvImporter,
-    CsafImporter.pipeline_id: CsafImporter,
+    importer.pipeline_id: importer
+    for importer in (
+        OsvImporter,
+        RustSecImporter,
+        NswgImporter,
+        CsafImporter,
+        KevImporter,
+        Cve5Importer,
+        EpssImporter,
+    )
 }
 
 
