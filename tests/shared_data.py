@@ -1,20 +1,32 @@
-"""Where the shared data sets live: `../shared/data` beside the repository checkout."""
+"""Where the real data sets the tests use live.
+
+The files the tests need are copied, unchanged, into `tests/data/shared/` (origins and licences in
+its README), so that a clean clone tests itself. The full sets are in `../shared/data` beside the
+checkout on the development machines; a file missing from both is a skip locally and a failure
+in CI (`CLEARINGHOUSE_REQUIRE_SERVICES=1`), so that no test quietly stops testing.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = (REPO / ".." / "shared" / "data").resolve()
 LOCAL = REPO / "tests" / "data"
+COPIED = LOCAL / "shared"
+SHARED = (REPO / ".." / "shared" / "data").resolve()
 
 
 def shared_file(relative: str) -> Path:
-    """A file of the shared data sets, or skip the test saying which file is missing."""
+    """A file or folder of the shared data sets: the copy in the repository, else the full set."""
     assert (REPO / "pyproject.toml").exists(), "the repository root moved"
-    path = SHARED / relative
-    if not path.exists():
-        pytest.skip(f"shared data file {relative} is not at {SHARED} (big corpus, not copied)")
-    return path
+    for base in (COPIED, SHARED):
+        path = base / relative
+        if path.exists():
+            return path
+    message = f"data file {relative} is neither in {COPIED} nor in {SHARED}"
+    if os.environ.get("CLEARINGHOUSE_REQUIRE_SERVICES") == "1":
+        pytest.fail(message + "; CLEARINGHOUSE_REQUIRE_SERVICES=1 makes it mandatory")
+    pytest.skip(message)

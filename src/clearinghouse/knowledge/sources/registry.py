@@ -5,6 +5,7 @@ from __future__ import annotations
 from clearinghouse.knowledge.sources.csaf import CsafImporter
 from clearinghouse.knowledge.sources.cve5 import Cve5Importer
 from clearinghouse.knowledge.sources.epss import EpssImporter
+from clearinghouse.knowledge.sources.ghsa import GhsaImporter
 from clearinghouse.knowledge.sources.interface import Importer
 from clearinghouse.knowledge.sources.kev import KevImporter
 from clearinghouse.knowledge.sources.nswg import NswgImporter
@@ -16,6 +17,7 @@ IMPORTERS: dict[str, type[Importer]] = {
     for importer in (
         OsvImporter,
         RustSecImporter,
+        GhsaImporter,
         NswgImporter,
         CsafImporter,
         KevImporter,
