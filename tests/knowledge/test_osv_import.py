@@ -194,3 +194,18 @@ def test_one_folder_of_a_repository_snapshot(runtime: Runtime):
     with runtime.sessions() as session:
         found = service.find_vulnerability(session, "GO-2022-0969")
     assert found is not None and found.affected[0].ecosystem == "Go"
+
+
+def test_overlong_identifiers_fit_their_columns(runtime: Runtime, tmp_path: Path):
+    """A purl longer than the index column is cut there; the record keeps it whole."""
+    document = json.loads(shared_file(f"{LINTER}/GO-2020-0001.json").read_text())
+    long_purl = "pkg:golang/example.com/" + "x" * 700
+    document["affected"][0]["package"]["purl"] = long_purl
+    write(tmp_path / "feed", "GO-2020-0001.json", document)
+    run = service.import_feed(runtime.sessions, "osv", tmp_path / "feed")
+    assert run.added == 1 and run.rejected == 0
+    with runtime.sessions() as session:
+        found = service.find_vulnerability(session, "GO-2020-0001")
+    assert found is not None
+    assert found.affected[0].purl == long_purl[:500]
+    assert found.records[0].document["affected"][0]["package"]["purl"] == long_purl

@@ -245,6 +245,11 @@ def _write_aliases(session: Session, owners: dict[str, str]) -> None:
         )
 
 
+def _fit(value: str | None, size: int) -> str | None:
+    """Index columns have a size; the whole value stays in the record's document."""
+    return value[:size] if value else None
+
+
 def _write_affected(
     session: Session,
     todo: list[Any],
@@ -264,7 +269,7 @@ def _write_affected(
                     "vulnerability_id": vulnerability_id,
                     "ecosystem": package["ecosystem"][:100],
                     "name": lookup_name(package["ecosystem"], package["name"])[:300],
-                    "purl": (package.get("purl") or None),
+                    "purl": _fit(package.get("purl"), 500),
                     "ranges": package["ranges"],
                     "versions": package["versions"],
                     "ecosystem_specific": package.get("ecosystem_specific"),
@@ -280,9 +285,9 @@ def _write_affected(
                     "status": product["status"],
                     "versions": product["versions"],
                     "version_ranges": product["version_ranges"],
-                    "cpe": product.get("cpe"),
-                    "purl": product.get("purl"),
-                    "product_id": product.get("product_id"),
+                    "cpe": _fit(product.get("cpe"), 500),
+                    "purl": _fit(product.get("purl"), 500),
+                    "product_id": _fit(product.get("product_id"), 300),
                     "remediations": product["remediations"],
                 }
             )
