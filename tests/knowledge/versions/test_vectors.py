@@ -32,14 +32,7 @@ ECOSYSTEMS = {
 
 # Lines where we follow the ecosystem's real implementation rather than the vector, with why.
 # Each maps to the sign we give instead, so the disagreement is checked, not skipped.
-DISAGREEMENTS = {
-    ("maven", "1-1 = 1-ga-1"): (
-        +1,
-        "Maven's POM reference claims 1-ga-1 = 1-1, but ComparableVersion (3.8.6, which "
-        "generated the Maven vectors, and every later release) only trims trailing nulls, "
-        "so 1-ga-1 is [1, [[1]]] and sorts below 1-1 = [1, [1]]",
-    ),
-}
+DISAGREEMENTS: dict[tuple[str, str], tuple[int, str]] = {}
 
 
 def _files() -> list[Path]:

@@ -48,13 +48,18 @@ def _is_null(item: Item) -> bool:
     return not item
 
 
-def _normalize(items: list[Any]) -> None:
+def _normalize(items: list[Any], *, section: bool) -> None:
     # Drop trailing nulls, looking through trailing sub-lists but stopping at the first value.
     for i in range(len(items) - 1, -1, -1):
         if _is_null(items[i]):
             del items[i]
         elif not isinstance(items[i], list):
             break
+    # A section left holding only the next section (`1-ga-1`: `ga` was a null) is that next
+    # section: the POM reference trims nulls "at each remaining hyphen", so 1-ga-1 = 1-1.
+    # (Only hyphen sections: the version's top level keeps its shape, `0.0.0-x` stays [[x]].)
+    while section and len(items) == 1 and isinstance(items[0], list):
+        items[:] = items[0]
 
 
 def parse_items(version: str) -> list[Any]:
@@ -97,7 +102,8 @@ def parse_items(version: str) -> list[Any]:
         buf = text[start:]
         stack[-1].append(int(buf) if is_digit else _string_item(buf, False))
     while stack:
-        _normalize(stack.pop())
+        current = stack.pop()
+        _normalize(current, section=current is not items)
     return items
 
 
