@@ -212,14 +212,12 @@ def body_for(spec: Any) -> Any:
 
 
 def all_scopes(world: World, subject: str) -> list[Any]:
-    from clearinghouse import db
     from clearinghouse.identity import service
     from clearinghouse.identity.authentication import principal_for
 
     with world.runtime.sessions() as session:
         user = service.find_user(session, world.users[subject])
         return sorted(grantable_scopes(principal_for(user, via="session")))
-    del db
 
 
 def test_api_matrix(client: TestClient, world: World, targets: dict[str, str]):

@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from clearinghouse.identity import policy
 from clearinghouse.identity.audit.service import AuditEvent
 from clearinghouse.identity.audit.service import record as record_audit
 from clearinghouse.identity.policy import AccessDenied, Decision, Principal
@@ -48,11 +47,6 @@ def audit(
             details=details,
         ),
     )
-
-
-def require(actor: Principal, action: str, organization_id: str | None = None) -> None:
-    """Check the policy; the refusal is audited where it is answered (see http_errors)."""
-    policy.require(actor, action, organization_id)
 
 
 def not_found(what: str) -> AccessDenied:

@@ -56,9 +56,5 @@ def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def hmac_hex(key: str, message: str) -> str:
-    return hmac.new(key.encode(), message.encode(), hashlib.sha256).hexdigest()
-
-
 def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearinghouse.identity import policy
-from clearinghouse.identity.acting import IdentityError, audit, not_found, require
+from clearinghouse.identity.acting import IdentityError, audit, not_found
 from clearinghouse.identity.models import Organization, User
 from clearinghouse.identity.policy import AccessDenied, Decision, Principal
 from clearinghouse.identity.ratelimit import parse_limits
@@ -25,7 +25,7 @@ from clearinghouse.identity.vocabulary import OrgKind, OrgRole, PlatformRole
 def create_organization(
     session: Session, actor: Principal, origin: Origin, data: OrganizationIn
 ) -> OrganizationOut:
-    require(actor, "organizations.create")
+    policy.require(actor, "organizations.create")
     if session.scalar(
         select(Organization.id).where(func.lower(Organization.name) == data.name.lower())
     ):
@@ -55,7 +55,7 @@ def create_organization(
 
 
 def list_organizations(session: Session, actor: Principal, origin: Origin) -> list[OrganizationOut]:
-    require(actor, "organizations.list")
+    policy.require(actor, "organizations.list")
     query = select(Organization).order_by(Organization.name)
     if not policy.across_tenants(actor, "organization.read"):
         query = query.where(Organization.id == actor.organization_id)
@@ -68,7 +68,7 @@ def organization_for(
     organization = session.get(Organization, organization_id)
     if organization is None:
         raise not_found("organization")
-    require(actor, action, organization.id)
+    policy.require(actor, action, organization.id)
     return organization
 
 

@@ -7,7 +7,7 @@ again with the organization a resource belongs to. Another tenant's object answe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from clearinghouse.identity.vocabulary import OrgKind, OrgRole, PlatformRole, Scope
@@ -213,14 +213,7 @@ def allowed(principal: Principal, action: str, organization_id: str | None = Non
 
 def grantable_scopes(principal: Principal) -> set[Scope]:
     """The scopes a token of this user may carry: those of actions the user may do."""
-    session_view = Principal(
-        via="session",
-        user_id=principal.user_id,
-        organization_id=principal.organization_id,
-        organization_kinds=principal.organization_kinds,
-        role=principal.role,
-        platform_role=principal.platform_role,
-    )
+    session_view = replace(principal, via="session", scopes=None, token_id=None)
     return {
         rule.scope
         for action, rule in ACTIONS.items()

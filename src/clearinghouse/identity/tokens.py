@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from clearinghouse.config import Settings
 from clearinghouse.db import utcnow
 from clearinghouse.identity import policy
-from clearinghouse.identity.acting import IdentityError, audit, not_found, require
+from clearinghouse.identity.acting import IdentityError, audit, not_found
 from clearinghouse.identity.authentication import mint_token, principal_for
 from clearinghouse.identity.models import ApiToken, User
 from clearinghouse.identity.policy import Principal
@@ -33,7 +33,7 @@ def create_token(
             raise not_found("user")
         subject = principal_for(owner, via="session")
     else:
-        require(actor, "tokens.manage")
+        policy.require(actor, "tokens.manage")
         subject = actor
     grantable = policy.grantable_scopes(subject)
     refused = sorted(s.value for s in set(data.scopes) - grantable)
@@ -73,7 +73,7 @@ def list_tokens(
     session: Session, actor: Principal, origin: Origin, user_id: str | None = None
 ) -> list[TokenOut]:
     if user_id is None or actor.via != "cli":
-        require(actor, "tokens.read")
+        policy.require(actor, "tokens.read")
         user_id = actor.user_id
     tokens = session.scalars(
         select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at.desc())
@@ -84,7 +84,7 @@ def list_tokens(
 def revoke_token(session: Session, actor: Principal, origin: Origin, token_id: str) -> TokenOut:
     token = session.get(ApiToken, token_id)
     if actor.via != "cli":
-        require(actor, "tokens.revoke")
+        policy.require(actor, "tokens.revoke")
         if token is None or token.user_id != actor.user_id:
             raise not_found("token")
     elif token is None:

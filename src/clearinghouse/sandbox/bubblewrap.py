@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import selectors
-import shutil
 import signal
 import subprocess
 import time
@@ -383,7 +382,3 @@ def _exit_status(returncode: int, *, killed: bool) -> tuple[int | None, int | No
     if returncode > 128 and returncode - 128 < signal.NSIG:
         return None, returncode - 128
     return returncode, None
-
-
-def bwrap_path() -> str | None:
-    return BWRAP if Path(BWRAP).exists() else shutil.which("bwrap")

@@ -32,7 +32,6 @@ def visible_nav(request: Request) -> list[NavItem]:
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     """Render a page with the layout's needs: menu, visitor, CSRF token for its forms."""
-    context.setdefault("is_htmx", request.headers.get("hx-request") == "true")
     context.setdefault("principal", getattr(request.state, "principal", None))
     context["nav"] = visible_nav(request)
     context["csrf_field"] = csrf.hidden_field(request)

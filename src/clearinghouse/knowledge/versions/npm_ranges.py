@@ -29,7 +29,6 @@ OSV equivalent and is dropped, so the OSV ranges also match pre-releases inside 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -391,9 +390,3 @@ def satisfies_npm_range(version: str, range_text: str) -> bool:
 def npm_range_to_osv_ranges(range_text: str) -> list[dict[str, Any]]:
     """OSV `SEMVER` ranges for a node-semver range (see the module doc for what is lost)."""
     return NpmRange(range_text).to_osv_ranges()
-
-
-def iter_comparators(range_text: str) -> Iterator[str]:
-    """The primitive comparators of each set, as strings (for messages and debugging)."""
-    for comparators in NpmRange(range_text).sets:
-        yield " ".join(str(c) for c in comparators) or "*"

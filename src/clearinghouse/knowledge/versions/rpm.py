@@ -28,10 +28,6 @@ Token = tuple[int, int | str]
 _TILDE, _CARET, _NUMBER, _LETTERS = 0, 1, 2, 3
 
 
-def _is_alnum(char: str) -> bool:
-    return char.isascii() and char.isalnum()
-
-
 def tokenize(text: str) -> tuple[Token, ...]:
     """Split into rpmvercmp's segments: ~, ^, numbers (without leading zeros) and letter runs."""
     tokens: list[Token] = []
