@@ -1,0 +1,1 @@
+"""Inventory file formats: one module per format, each an `InventoryFormat` (see interface)."""

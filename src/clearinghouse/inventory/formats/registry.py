@@ -1,0 +1,38 @@
+"""The inventory formats we read, and how a file's format is recognized."""
+
+from __future__ import annotations
+
+from clearinghouse.inventory.formats.interface import InventoryFormat, InventoryRejected
+
+# Every format, in detection order: exact names first wins, then suffixes, then content.
+FORMATS: tuple[type[InventoryFormat], ...] = ()
+
+SNIFF_BYTES = 64 * 1024
+
+
+def format_by_id(format_id: str) -> type[InventoryFormat]:
+    for fmt in FORMATS:
+        if fmt.format_id == format_id:
+            return fmt
+    known = ", ".join(sorted(f.format_id for f in FORMATS))
+    raise InventoryRejected(f"unknown format {format_id!r}; known formats: {known}")
+
+
+def detect(name: str, data: bytes) -> type[InventoryFormat]:
+    """The format of a file, from its name and then its content; a clear error when unknown."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    for fmt in FORMATS:
+        if base in fmt.file_names:
+            return fmt
+    lowered = base.lower()
+    for fmt in FORMATS:
+        if any(lowered.endswith(suffix) for suffix in fmt.suffixes):
+            return fmt
+    head = data[:SNIFF_BYTES]
+    for fmt in FORMATS:
+        if fmt.sniff(base, head):
+            return fmt
+    raise InventoryRejected(
+        f"{base}: not a format we read (SBOMs: CycloneDX, SPDX; lockfiles; dpkg/apk/rpm "
+        "databases; device lists); name the format explicitly if the file name is unusual"
+    )
