@@ -1,0 +1,47 @@
+"""Turning a file's bytes into text, TOML or JSON, with errors that name the file."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from typing import Any
+
+from clearinghouse.inventory.formats.interface import InventoryRejected
+
+
+def text_of(name: str, data: bytes) -> str:
+    """The file as UTF-8 text (a leading byte-order mark is dropped)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InventoryRejected(f"{name}: not UTF-8 text (byte {error.start})") from None
+
+
+def toml_of(name: str, data: bytes) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text_of(name, data))
+    except tomllib.TOMLDecodeError as error:
+        raise InventoryRejected(f"{name}: not valid TOML: {error}") from None
+
+
+def json_object_of(name: str, data: bytes) -> dict[str, Any]:
+    """The file as a JSON object; any other JSON value is rejected."""
+    try:
+        document = json.loads(text_of(name, data))
+    except json.JSONDecodeError as error:
+        raise InventoryRejected(
+            f"{name}: not valid JSON: line {error.lineno} column {error.colno}: {error.msg}"
+        ) from None
+    except RecursionError:
+        raise InventoryRejected(f"{name}: JSON nested too deeply") from None
+    if not isinstance(document, dict):
+        raise InventoryRejected(f"{name}: expected a JSON object, found {type(document).__name__}")
+    return document
+
+
+def string_field(where: str, table: dict[str, Any], key: str) -> str:
+    """A required, non-empty string member of a table."""
+    value = table.get(key)
+    if not isinstance(value, str) or not value:
+        raise InventoryRejected(f"{where}: {key!r} missing or not a string")
+    return value
