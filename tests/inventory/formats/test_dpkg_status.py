@@ -64,11 +64,26 @@ def test_paragraphs_without_package_or_version_are_said() -> None:
     assert parsed.warnings == ("line 5: no Version field, skipped",)
 
 
+def test_transitional_packages_are_kept_and_said() -> None:
+    data = shared_file(f"{FIXTURES}/transitional_dummy").read_bytes()
+    parsed = DpkgStatus().parse("status", data)
+    assert [c.name for c in parsed.components] == ["git-core"]
+    assert parsed.warnings == (
+        "line 1: git-core is a transitional package with no code of its own: "
+        "findings on it are not exploitable",
+    )
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         (b"Package: a\nnot a field\n", "line 2: expected 'Field: value'"),
         (b" continued\n", "line 1: continuation line without a field"),
+        (b"Package: a\nStatus: installed\n", "line 1: Status 'installed' is not 'want flag"),
+        (
+            b"Package: a\nStatus: install ok installed\nVersion: 1\nSource: b (1\n",
+            "line 1: Source 'b \\(1' lacks",
+        ),
     ],
 )
 def test_bad_files_are_rejected_saying_where(data: bytes, message: str) -> None:

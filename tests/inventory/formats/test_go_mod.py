@@ -34,6 +34,8 @@ def test_requirements_with_indirect_flags_and_the_standard_library() -> None:
 def test_the_toolchain_names_the_standard_library_version() -> None:
     assert ("stdlib", "1.23.6") in versions(parse_fixture("toolchain.mod"))
     assert ("stdlib", "1.23.6") in versions(parse_fixture("toolchain-with-suffix.mod"))
+    (stdlib,) = GoMod().parse("go.mod", b"module m\ntoolchain go1.22.1\n").components
+    assert (stdlib.version, stdlib.location) == ("1.22.1", "line 2")
 
 
 def test_a_replacement_with_a_version_on_the_left_replaces_only_that_version() -> None:
@@ -44,8 +46,8 @@ def test_a_replacement_with_a_version_on_the_left_replaces_only_that_version() -
 
 
 def test_a_replacement_without_a_version_replaces_every_version() -> None:
-    components = parse_fixture("replace-no-version.mod")
-    assert [c.name for c in components] == ["example.com/fork/net"] * 2
+    # Both required versions become the same fork@version: one component, as osv-scanner has.
+    assert versions(parse_fixture("replace-no-version.mod")) == {("example.com/fork/net", "1.4.5")}
 
 
 def test_a_replacement_of_a_module_not_required_changes_nothing() -> None:

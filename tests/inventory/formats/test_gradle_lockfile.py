@@ -36,7 +36,9 @@ def test_bad_lines_are_skipped_with_a_warning() -> None:
         "gradle.lockfile", shared_file(f"{FIXTURES}/with-bad-pkg").read_bytes()
     )
     assert len(parsed.components) == 2
-    assert parsed.warnings[0] == "line 3: not group:artifact:version, skipped: '>>>'"
+    assert parsed.warnings[0] == (
+        "line 3: not group:artifact:version=configurations, skipped: '>>>'"
+    )
 
 
 def test_detected_by_name() -> None:

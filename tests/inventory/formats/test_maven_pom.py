@@ -33,10 +33,25 @@ def test_properties_are_interpolated() -> None:
     assert [(c.name, c.version) for c in components] == [
         ("org.mine:mypackage", "1.0.0"),
         ("org.mine:my.package", "2.3.4"),
-        ("org.mine:ranged-package", "[9.4.35.v20201120,9.5)"),
+        ("org.mine:ranged-package", "9.4.35.v20201120"),
     ]
     assert components[0].purl == "pkg:maven/org.mine/mypackage@1.0.0"
     assert components[0].ecosystem == "Maven"
+
+
+def test_a_version_range_is_reported_at_its_lower_bound_with_a_warning() -> None:
+    body = (
+        "<dependencies>"
+        + dependency("org.x", "a", "[1.2,2.0)")
+        + dependency("org.x", "b", "(,1.0]")
+        + "</dependencies>"
+    )
+    parsed = MavenPom().parse("pom.xml", pom(body))
+    assert [(c.name, c.version) for c in parsed.components] == [("org.x:a", "1.2")]
+    assert parsed.warnings == (
+        "dependencies[0]: org.x:a: range '[1.2,2.0)', reported at its lower bound",
+        "dependencies[1]: org.x:b: range '(,1.0]' has no lower bound",
+    )
 
 
 def test_managed_versions_fill_undeclared_ones_and_the_rest_is_said() -> None:

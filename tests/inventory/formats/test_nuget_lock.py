@@ -24,7 +24,7 @@ def test_direct_and_transitive_packages() -> None:
     assert parsed.spec_version == "1"
 
 
-def test_frameworks_share_packages_and_projects_are_skipped() -> None:
+def test_each_framework_lists_its_packages_and_projects_have_no_version() -> None:
     lock = {
         "version": 1,
         "dependencies": {
@@ -35,12 +35,14 @@ def test_frameworks_share_packages_and_projects_are_skipped() -> None:
             },
         },
     }
-    (a,) = NuGetLock().parse("packages.lock.json", json.dumps(lock).encode()).components
-    assert (a.name, a.version, a.direct, a.location) == (
-        "A",
-        "1.0.0",
-        True,
-        "dependencies.net6.0.A",
+    parsed = NuGetLock().parse("packages.lock.json", json.dumps(lock).encode())
+    assert [(c.name, c.version, c.ecosystem, c.direct, c.location) for c in parsed.components] == [
+        ("A", "1.0.0", "NuGet", False, "dependencies.net6.0.A"),
+        ("A", "1.0.0", "NuGet", True, "dependencies.net8.0.A"),
+        ("mylib", None, None, None, "dependencies.net8.0.mylib"),
+    ]
+    assert parsed.warnings == (
+        "dependencies.net8.0.mylib: a project of the solution, not a NuGet package",
     )
 
 

@@ -32,7 +32,7 @@ FIXTURES: dict[str, tuple[str, dict[str, int]]] = {
         "empty.mod": 0, "one-package.mod": 1, "two-packages.mod": 2 + 1,
         "indirect-1.16.mod": 1 + 1, "indirect-1.23.mod": 2 + 1, "indirect-packages.mod": 5 + 1,
         "replace-one.mod": 1, "replace-different.mod": 2, "replace-local.mod": 2,
-        "replace-mixed.mod": 2, "replace-no-version.mod": 2, "replace-not-required.mod": 2,
+        "replace-mixed.mod": 2, "replace-no-version.mod": 1, "replace-not-required.mod": 2,
         "toolchain.mod": 1 + 1, "toolchain-with-suffix.mod": 1 + 1,
         "not-go-mod.mod": REJECTED,
     }),

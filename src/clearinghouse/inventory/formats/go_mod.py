@@ -9,7 +9,9 @@ What osv-scanner reports, and so do we:
   version, purl or ecosystem: it is code of the operator's own, which no advisory can name, and
   a warning says so (osv-scanner counts it, then filters it out of the scan);
 - the Go standard library as the component "stdlib", at the `toolchain` version when there is one
-  (its "go" prefix and any "-suffix" removed), else at the `go` directive's version.
+  (its "go" prefix and any "-suffix" removed), else at the `go` directive's version;
+- one component per module@version once replacements are applied (two versions replaced by the
+  same fork@version are one).
 Before Go 1.17, go.mod did not list indirect dependencies; osv-scanner reads them from go.sum
 beside it. We get one file, so those are not reported (a warning says so).
 """
@@ -69,8 +71,8 @@ class GoMod(InventoryFormat):
         # Keyed by the required (path, version): a replacement takes the place of what it replaces.
         required: dict[tuple[str, str], Component] = {}
         go_version: str | None = None
-        toolchain: str | None = None
-        go_line = 0
+        stdlib_version: str | None = None
+        stdlib_line = 0
         warnings: list[str] = []
         for entry in entries:
             if entry.verb == "require":
@@ -85,9 +87,13 @@ class GoMod(InventoryFormat):
                 if len(entry.args) != 1:
                     raise InventoryRejected(f"{name}: line {entry.line}: expected '{entry.verb} X'")
                 if entry.verb == "go":
-                    go_version, go_line = entry.args[0], entry.line
-                else:
-                    toolchain = entry.args[0]
+                    go_version = entry.args[0]
+                    if stdlib_version is None:
+                        stdlib_version, stdlib_line = go_version, entry.line
+                elif entry.args[0].startswith("go"):
+                    # The toolchain says which Go builds the module: its library is the one used.
+                    toolchain = entry.args[0].removeprefix("go").split("-", 1)[0]
+                    stdlib_version, stdlib_line = toolchain, entry.line
         for entry in entries:
             if entry.verb != "replace":
                 continue
@@ -101,25 +107,25 @@ class GoMod(InventoryFormat):
                             f"line {entry.line}: {old} {version} is replaced by the local "
                             f"directory {new}, which no advisory can name"
                         )
-        components = list(required.values())
-        if go_version is not None:
-            version = go_version
-            if toolchain is not None and toolchain.startswith("go"):
-                version = toolchain.removeprefix("go").split("-", 1)[0]
+        unique = {(c.name, c.version): c for c in required.values()}
+        components = list(unique.values())
+        if stdlib_version:
             components.append(
                 Component(
                     name="stdlib",
-                    version=version,
+                    version=stdlib_version,
                     ecosystem="Go",
-                    purl=PackageURL(type="golang", name="stdlib", version=version).to_string(),
-                    location=f"line {go_line}",
+                    purl=PackageURL(
+                        type="golang", name="stdlib", version=stdlib_version
+                    ).to_string(),
+                    location=f"line {stdlib_line}",
                 )
             )
-            if older_than_117(go_version):
-                warnings.append(
-                    f"go {go_version}: before Go 1.17 go.mod omits indirect dependencies "
-                    "(they are listed in go.sum, which is not read here)"
-                )
+        if go_version is not None and older_than_117(go_version):
+            warnings.append(
+                f"go {go_version}: before Go 1.17 go.mod omits indirect dependencies "
+                "(they are listed in go.sum, which is not read here)"
+            )
         return ParsedInventory(
             format_id=self.format_id, components=tuple(components), warnings=tuple(warnings)
         )

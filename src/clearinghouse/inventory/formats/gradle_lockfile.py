@@ -1,8 +1,9 @@
 """gradle.lockfile, Gradle's dependency lock: one `group:artifact:version=configurations` line each.
 
 Comment lines (`#`) and the `empty=` line (configurations that resolved nothing) are not
-dependencies. Any other line that is not group:artifact:version is skipped with a warning, as
-osv-scanner skips it.
+dependencies. Any other line that is not `group:artifact:version=…` is skipped with a warning,
+as osv-scanner skips it. A dependency only test, annotation-processing or development-only
+configurations use is dev.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ class GradleLockfile(InventoryFormat):
             line = raw.strip()
             if not line or line.startswith("#") or line.startswith("empty="):
                 continue
-            coordinates, _, configurations = line.partition("=")
+            coordinates, equals, configurations = line.partition("=")
             parts = coordinates.split(":")
-            if len(parts) != 3 or not all(parts):
-                warnings.append(f"line {number}: not group:artifact:version, skipped: {line!r}")
+            if not equals or len(parts) != 3 or not all(parts):
+                warnings.append(
+                    f"line {number}: not group:artifact:version=configurations, skipped: {line!r}"
+                )
                 continue
             group, artifact, version = parts
             used_in = [c for c in configurations.split(",") if c]

@@ -10,7 +10,9 @@ elsewhere, a version inherited from a parent or an imported BOM — is skipped w
 Parents' own dependencies are not read: the parent is another file (osv-scanner reads it when
 it sits beside this one). A groupId:artifactId declared twice is one component, the first.
 Plugin dependencies are build tools, not part of the product, and are not read. Test-scoped
-dependencies are dev. The XML is parsed with defusedxml (no entities, no external references).
+dependencies are dev. A version range ("[1.2,2.0)") is reported at its lower bound, as
+osv-scanner reports it, with a warning. The XML is parsed with defusedxml (no entities, no
+external references).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from clearinghouse.inventory.formats.interface import (
 )
 
 REFERENCE = re.compile(r"\$\{([^}]*)\}")
+# "[1.2,2.0)" → "1.2": the lowest version a range allows, as osv-scanner reports it.
+RANGE_LOWER_BOUND = re.compile(r"^[\[(]([^,\])]+)[,\])]")
 MAX_DEPTH = 10  # properties referring to properties; deeper means a cycle
 
 
@@ -143,6 +147,15 @@ class MavenPom(InventoryFormat):
                 why = f"property in {raw!r} not defined in this pom" if raw else "no version here"
                 warnings.append(f"{location}: {key}: {why}, skipped")
                 continue
+            if version[0] in "[(":
+                lowest = RANGE_LOWER_BOUND.match(version)
+                if lowest is None:
+                    warnings.append(f"{location}: {key}: range {version!r} has no lower bound")
+                    continue
+                warnings.append(
+                    f"{location}: {key}: range {version!r}, reported at its lower bound"
+                )
+                version = lowest[1]
             if key in components:
                 continue
             components[key] = Component(

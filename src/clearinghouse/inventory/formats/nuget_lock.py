@@ -1,7 +1,10 @@
 """NuGet's packages.lock.json: the packages restored for each target framework.
 
-A package restored for several frameworks at one version is one component. Entries of type
-"Project" are the solution's own projects, with no version from the registry: they are skipped.
+As osv-scanner does, each framework's entry is a component (a package restored for net6.0 and
+for net8.0 is listed twice, each with its framework in `location`: they are two builds).
+Entries of type "Project" are the solution's own projects, which have no registry version: they
+are kept without version, ecosystem or purl (osv-scanner counts them, then cannot scan them),
+and a warning says so.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ class NuGetLock(InventoryFormat):
         frameworks = document.get("dependencies")
         if not isinstance(frameworks, dict):
             raise InventoryRejected(f"{name}: 'dependencies' missing or not an object")
-        found: dict[tuple[str, str], Component] = {}
+        components: list[Component] = []
+        warnings: list[str] = []
         for framework, packages in frameworks.items():
             if not isinstance(packages, dict):
                 raise InventoryRejected(f"{name}: dependencies.{framework}: not an object")
@@ -39,26 +43,26 @@ class NuGetLock(InventoryFormat):
                     raise InventoryRejected(f"{name}: {where}: not an object")
                 kind = entry.get("type")
                 if kind == "Project":
+                    components.append(Component(name=package, version=None, location=where))
+                    warnings.append(f"{where}: a project of the solution, not a NuGet package")
                     continue
                 version = entry.get("resolved")
                 if not isinstance(version, str) or not version:
                     raise InventoryRejected(f"{name}: {where}: 'resolved' version missing")
-                key = (package, version)
-                direct = kind == "Direct"
-                previous = found.get(key)
-                if previous is not None:
-                    direct = direct or bool(previous.direct)
-                found[key] = Component(
-                    name=package,
-                    version=version,
-                    ecosystem="NuGet",
-                    purl=PackageURL(type="nuget", name=package, version=version).to_string(),
-                    direct=direct,
-                    location=previous.location if previous else where,
+                components.append(
+                    Component(
+                        name=package,
+                        version=version,
+                        ecosystem="NuGet",
+                        purl=PackageURL(type="nuget", name=package, version=version).to_string(),
+                        direct=kind == "Direct",
+                        location=where,
+                    )
                 )
         version = document.get("version")
         return ParsedInventory(
             format_id=self.format_id,
-            components=tuple(found.values()),
+            components=tuple(components),
+            warnings=tuple(warnings),
             spec_version=str(version) if isinstance(version, int) else None,
         )
