@@ -41,6 +41,7 @@ def test_format_version_is_reported() -> None:
         (b'package = "x"\n', "'package' must be an array of tables"),
         (b"package = [1]\n", r"package\[0\]: not a table"),
         (b"[[package]\n", "not valid TOML"),
+        (b"a = " + b"[" * 100_000 + b"]" * 100_000, "TOML nested too deeply"),
     ],
 )
 def test_bad_files_are_rejected_saying_where(data: bytes, message: str) -> None:

@@ -43,6 +43,7 @@ def test_prerelease_versions_are_kept_as_written() -> None:
         (b'{"packages": {}}', "'packages' is not a list"),
         (b"[]", "expected a JSON object"),
         (b'{"packages": [', "not valid JSON: line 1"),
+        (b"[" * 100_000, "JSON nested too deeply"),
     ],
 )
 def test_bad_files_are_rejected_saying_where(data: bytes, message: str) -> None:

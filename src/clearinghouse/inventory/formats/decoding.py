@@ -22,6 +22,8 @@ def toml_of(name: str, data: bytes) -> dict[str, Any]:
         return tomllib.loads(text_of(name, data))
     except tomllib.TOMLDecodeError as error:
         raise InventoryRejected(f"{name}: not valid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise InventoryRejected(f"{name}: TOML nested too deeply") from None
 
 
 def json_object_of(name: str, data: bytes) -> dict[str, Any]:
