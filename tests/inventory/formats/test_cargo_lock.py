@@ -28,6 +28,27 @@ def test_build_metadata_stays_in_the_version() -> None:
     assert wasi.version == "0.10.2+wasi-snapshot-preview1"
 
 
+def test_a_version_1_lockfile_with_root_and_metadata_tables() -> None:
+    data = b"""[root]
+name = "app"
+version = "0.1.0"
+dependencies = [
+ "bar 0.2.0 (registry+https://github.com/rust-lang/crates.io-index)",
+]
+
+[[package]]
+name = "bar"
+version = "0.2.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[metadata]
+"checksum bar 0.2.0 (registry+https://github.com/rust-lang/crates.io-index)" = "0123abcd"
+"""
+    parsed = CargoLock().parse("Cargo.lock", data)
+    assert [(c.name, c.version) for c in parsed.components] == [("bar", "0.2.0")]
+    assert parsed.spec_version is None
+
+
 def test_format_version_is_reported() -> None:
     data = shared_file("osv-scanner-fixtures/testdata/exp-plugins-pkgdeprecate/clean/Cargo.lock")
     assert CargoLock().parse("Cargo.lock", data.read_bytes()).spec_version == "4"

@@ -60,7 +60,8 @@ def our_format(path: str) -> str | None:
     if path in PARSE_AS:
         return PARSE_AS[path]
     name = Path(path).name
-    return next((f.format_id for f in FORMATS if name in f.file_names), None)
+    found = next((f.format_id for f in FORMATS if name in f.file_names), None)
+    return found if found in OURS else None
 
 
 def table_rows(output: str) -> Iterator[dict[str, str]]:
