@@ -76,7 +76,9 @@ def properties_of(project: Element) -> dict[str, str]:
         builtin[short] = builtin[f"pom.{short}"] = builtin[f"project.{short}"]
     builtin["parent.version"] = builtin["project.parent.version"]
     properties = child(project, "properties")
-    declared = {local(p.tag): (p.text or "").strip() for p in (properties or [])}
+    declared = {
+        local(p.tag): (p.text or "").strip() for p in (properties if properties is not None else [])
+    }
     return {**{k: v for k, v in builtin.items() if v}, **declared}
 
 
