@@ -10,9 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from packageurl import PackageURL
 
 from clearinghouse.inventory.formats.interface import InventoryFormat, InventoryRejected
 from clearinghouse.inventory.formats.registry import format_by_id
+from clearinghouse.knowledge.versions.registry import parse as parse_version
 from tests.shared_data import COPIED, SHARED, shared_file
 
 REJECTED = -1
@@ -100,6 +102,24 @@ def test_fixture_parses_or_is_rejected(
     parsed = parser.parse(path.name, path.read_bytes())
     assert len(parsed.components) == expected
     assert all(c.name and c.version for c in parsed.components if c.ecosystem)
+
+
+@pytest.mark.parametrize(("folder", "format_id", "file", "expected"), CASES)
+def test_components_are_ready_for_matching(
+    folder: str, format_id: str, file: str, expected: int
+) -> None:
+    """Every version is one its ecosystem's rules can order; every purl is canonical."""
+    if expected == REJECTED:
+        return
+    path = shared_file(f"{folder}/{file}")
+    for component in format_by_id(format_id)().parse(path.name, path.read_bytes()).components:
+        if component.ecosystem is None:  # a local or project reference, said in a warning
+            assert component.version is None and component.purl is None
+            continue
+        assert component.version is not None
+        parse_version(component.ecosystem, component.version)  # raises if it cannot
+        assert component.purl is not None
+        assert PackageURL.from_string(component.purl).to_string() == component.purl
 
 
 @pytest.mark.parametrize("folder", list(FIXTURES))
