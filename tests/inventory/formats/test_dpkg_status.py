@@ -64,6 +64,15 @@ def test_paragraphs_without_package_or_version_are_said() -> None:
     assert parsed.warnings == ("line 5: no Version field, skipped",)
 
 
+def test_latin_1_in_a_description_costs_nothing_but_a_warning() -> None:
+    data = "Package: a\nStatus: install ok installed\nVersion: 1.0-1\nMaintainer: Jürgen\n"
+    parsed = DpkgStatus().parse("status", data.encode("latin-1"))
+    assert [(c.name, c.version) for c in parsed.components] == [("a", "1.0-1")]
+    assert parsed.warnings == (
+        "status: not all UTF-8 (first bad byte at 68), read with replacements",
+    )
+
+
 def test_transitional_packages_are_kept_and_said() -> None:
     data = shared_file(f"{FIXTURES}/transitional_dummy").read_bytes()
     parsed = DpkgStatus().parse("status", data)

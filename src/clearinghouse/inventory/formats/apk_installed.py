@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from packageurl import PackageURL
 
-from clearinghouse.inventory.formats.decoding import text_of
+from clearinghouse.inventory.formats.decoding import database_text_of
 from clearinghouse.inventory.formats.interface import (
     Component,
     InventoryFormat,
@@ -37,7 +37,8 @@ class ApkInstalled(InventoryFormat):
     def parse(self, name: str, data: bytes) -> ParsedInventory:
         blocks: list[tuple[int, dict[str, str]]] = []
         current: dict[str, str] | None = None
-        for number, line in enumerate(text_of(name, data).splitlines(), start=1):
+        text, warnings = database_text_of(name, data)
+        for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 current = None
                 continue
@@ -50,7 +51,6 @@ class ApkInstalled(InventoryFormat):
             # Files (F, R, Z, a …) repeat; only the package's own single-valued fields matter.
             current.setdefault(field[1], field[2])
         components: list[Component] = []
-        warnings: list[str] = []
         for start, block in blocks:
             package, version = block.get("P"), block.get("V")
             if not package or not version:

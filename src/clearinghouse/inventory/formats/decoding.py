@@ -17,6 +17,19 @@ def text_of(name: str, data: bytes) -> str:
         raise InventoryRejected(f"{name}: not UTF-8 text (byte {error.start})") from None
 
 
+def database_text_of(name: str, data: bytes) -> tuple[str, list[str]]:
+    """An installed-package database as text, and a warning if it is not all UTF-8.
+
+    Package names and versions are ASCII, but old packages wrote Latin-1 into descriptions and
+    maintainer names; one such byte must not cost the whole database. Invalid bytes become U+FFFD.
+    """
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        warning = f"{name}: not all UTF-8 (first bad byte at {error.start}), read with replacements"
+        return data.decode("utf-8-sig", errors="replace"), [warning]
+
+
 def toml_of(name: str, data: bytes) -> dict[str, Any]:
     try:
         return tomllib.loads(text_of(name, data))

@@ -20,7 +20,7 @@ from typing import ClassVar
 from packageurl import PackageURL
 
 from clearinghouse.inventory.formats.control_paragraphs import Paragraph, paragraphs
-from clearinghouse.inventory.formats.decoding import text_of
+from clearinghouse.inventory.formats.decoding import database_text_of
 from clearinghouse.inventory.formats.interface import (
     Component,
     InventoryFormat,
@@ -75,10 +75,10 @@ class DpkgStatus(InventoryFormat):
         return head.startswith(b"Package: ") and b"\nStatus: " in head
 
     def parse(self, name: str, data: bytes) -> ParsedInventory:
-        found = paragraphs(name, text_of(name, data))
+        text, warnings = database_text_of(name, data)
+        found = paragraphs(name, text)
         distro = "ubuntu" if is_ubuntu(found) else "debian"
         components: list[Component] = []
-        warnings: list[str] = []
         written_by_dpkg = any(marked_installed(name, p) for p in found)
         for paragraph in found:
             status_applies = written_by_dpkg or "Status" in paragraph.fields
