@@ -43,6 +43,12 @@ def test_a_spec_without_version_is_skipped_with_a_warning() -> None:
     assert parsed.warnings == ("line 4: spec without a version, skipped",)
 
 
+def test_a_spec_with_only_a_platform_is_skipped_with_a_warning() -> None:
+    parsed = GemfileLock().parse("Gemfile.lock", b"GEM\n  specs:\n    a (-x86)\n    b (1.0)\n")
+    assert [c.name for c in parsed.components] == ["b"]
+    assert parsed.warnings == ("line 3: spec without a version, skipped",)
+
+
 def test_dependency_lines_below_a_spec_are_not_gems() -> None:
     data = b"GEM\n  remote: https://rubygems.org/\n  specs:\n    a (1.0)\n      b (~> 2.0)\n"
     (a,) = GemfileLock().parse("Gemfile.lock", data).components

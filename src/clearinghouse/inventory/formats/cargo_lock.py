@@ -1,8 +1,9 @@
 """Cargo.lock, the lockfile of Rust's cargo (format versions 1 to 4).
 
 Every `[[package]]` is a component, as osv-scanner lists them, including the workspace's own
-crates (no `source`): they carry the version of the manifest and are kept, as osv-scanner does,
-so that counts agree; the matcher finds no advisory for a name crates.io does not publish.
+crates (no `source`) and crates taken from git (`source = "git+…"`): both carry the version of
+their manifest and are kept, as osv-scanner keeps them, so that counts agree. A crates.io
+advisory about a crate of the same name and version applies to a git copy of it as well.
 A v1 lockfile's `[root]` table (the root crate, repeated in no `[[package]]`) is not a dependency
 and is skipped, as osv-scanner does.
 """

@@ -48,10 +48,10 @@ class GemfileLock(InventoryFormat):
                     in_specs = False  # remote:, revision:, branch: …
                 elif in_specs and not line.startswith("     "):
                     spec = SPEC.match(line)
-                    if spec is None:
+                    version, _, platform = spec["version"].partition("-") if spec else ("", "", "")
+                    if spec is None or not version:
                         warnings.append(f"line {number}: spec without a version, skipped")
                         continue
-                    version, _, platform = spec["version"].partition("-")
                     specs.append((number, spec["name"], version, platform or None, section))
             elif section == "DEPENDENCIES":
                 dependency = DEPENDENCY.match(line)
