@@ -50,7 +50,7 @@ def test_a_version_range_is_reported_at_its_lower_bound_with_a_warning() -> None
     assert [(c.name, c.version) for c in parsed.components] == [("org.x:a", "1.2")]
     assert parsed.warnings == (
         "dependencies[0]: org.x:a: range '[1.2,2.0)', reported at its lower bound",
-        "dependencies[1]: org.x:b: range '(,1.0]' has no lower bound",
+        "dependencies[1]: org.x:b: range '(,1.0]', has no lower bound",
     )
 
 

@@ -94,6 +94,33 @@ def interpolate(value: str, properties: dict[str, str]) -> str | None:
     return None
 
 
+def managed_versions(project: Element, properties: dict[str, str]) -> dict[str, str]:
+    """groupId:artifactId → the version `<dependencyManagement>` declares for it."""
+    managed: dict[str, str] = {}
+    for entry in children(project, "dependencyManagement", "dependencies", "dependency"):
+        group = interpolate(text(entry, "groupId"), properties)
+        artifact = interpolate(text(entry, "artifactId"), properties)
+        version = interpolate(text(entry, "version"), properties)
+        if group and artifact and version:
+            managed.setdefault(f"{group}:{artifact}", version)
+    return managed
+
+
+def declared_dependencies(project: Element) -> list[tuple[str, Element]]:
+    """(location, element) of the project's dependencies and its active-by-default profiles'."""
+    declared = [
+        (f"dependencies[{i}]", d)
+        for i, d in enumerate(children(project, "dependencies", "dependency"))
+    ]
+    for index, profile in enumerate(children(project, "profiles", "profile")):
+        if text(child(profile, "activation"), "activeByDefault") == "true":
+            declared += [
+                (f"profiles[{index}].dependencies[{i}]", d)
+                for i, d in enumerate(children(profile, "dependencies", "dependency"))
+            ]
+    return declared
+
+
 class MavenPom(InventoryFormat):
     format_id: ClassVar[str] = "maven-pom"
     description: ClassVar[str] = "Maven pom.xml (declared dependencies)"
@@ -117,26 +144,10 @@ class MavenPom(InventoryFormat):
         if local(project.tag) != "project":
             raise InventoryRejected(f"{name}: the root element is not <project>")
         properties = properties_of(project)
-        managed: dict[str, str] = {}
-        for entry in children(project, "dependencyManagement", "dependencies", "dependency"):
-            group = interpolate(text(entry, "groupId"), properties)
-            artifact = interpolate(text(entry, "artifactId"), properties)
-            version = interpolate(text(entry, "version"), properties)
-            if group and artifact and version:
-                managed.setdefault(f"{group}:{artifact}", version)
-        declared = [("dependencies", d) for d in children(project, "dependencies", "dependency")]
-        for index, profile in enumerate(children(project, "profiles", "profile")):
-            if text(child(profile, "activation"), "activeByDefault") == "true":
-                declared += [
-                    (f"profiles[{index}].dependencies", d)
-                    for d in children(profile, "dependencies", "dependency")
-                ]
+        managed = managed_versions(project, properties)
         components: dict[str, Component] = {}
         warnings: list[str] = []
-        counters: dict[str, int] = {}
-        for where, dependency in declared:
-            position = counters[where] = counters.get(where, -1) + 1
-            location = f"{where}[{position}]"
+        for location, dependency in declared_dependencies(project):
             group = interpolate(text(dependency, "groupId"), properties)
             artifact = interpolate(text(dependency, "artifactId"), properties)
             if not group or not artifact:
@@ -151,12 +162,10 @@ class MavenPom(InventoryFormat):
                 continue
             if version[0] in "[(":
                 lowest = RANGE_LOWER_BOUND.match(version)
+                said = "reported at its lower bound" if lowest else "has no lower bound"
+                warnings.append(f"{location}: {key}: range {version!r}, {said}")
                 if lowest is None:
-                    warnings.append(f"{location}: {key}: range {version!r} has no lower bound")
                     continue
-                warnings.append(
-                    f"{location}: {key}: range {version!r}, reported at its lower bound"
-                )
                 version = lowest[1]
             if key in components:
                 continue
