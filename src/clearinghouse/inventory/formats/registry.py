@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+from clearinghouse.inventory.formats.apk_installed import ApkInstalled
+from clearinghouse.inventory.formats.cargo_lock import CargoLock
+from clearinghouse.inventory.formats.composer_lock import ComposerLock
+from clearinghouse.inventory.formats.dpkg_status import DpkgStatus
+from clearinghouse.inventory.formats.gemfile_lock import GemfileLock
+from clearinghouse.inventory.formats.go_mod import GoMod
+from clearinghouse.inventory.formats.gradle_lockfile import GradleLockfile
 from clearinghouse.inventory.formats.interface import InventoryFormat, InventoryRejected
+from clearinghouse.inventory.formats.maven_pom import MavenPom
+from clearinghouse.inventory.formats.nuget_lock import NuGetLock
+from clearinghouse.inventory.formats.rpmdb_sqlite import RpmDbSqlite
 
 # Every format, in detection order: exact names first wins, then suffixes, then content.
-FORMATS: tuple[type[InventoryFormat], ...] = ()
+FORMATS: tuple[type[InventoryFormat], ...] = (
+    CargoLock,
+    GoMod,
+    GemfileLock,
+    ComposerLock,
+    NuGetLock,
+    GradleLockfile,
+    MavenPom,
+    DpkgStatus,
+    ApkInstalled,
+    RpmDbSqlite,
+)
 
 SNIFF_BYTES = 64 * 1024
 
