@@ -24,6 +24,8 @@ from clearinghouse.knowledge import ui as knowledge_ui
 from clearinghouse.logs import request_id_var
 from clearinghouse.middleware import RequestIdMiddleware
 from clearinghouse.problems import install_problem_handlers
+from clearinghouse.reports import api as reports_api
+from clearinghouse.reports import ui as reports_ui
 from clearinghouse.runtime import Runtime
 from clearinghouse.system import api as system_api
 from clearinghouse.system import ui as system_ui
@@ -100,10 +102,12 @@ ROUTERS = (
     system_api.router,
     identity_api.router,
     knowledge_api.router,
+    reports_api.router,
     audit_api.router,
     system_ui.router,
     identity_ui.router,
     knowledge_ui.router,
+    reports_ui.router,
     audit_ui.router,
 )
 

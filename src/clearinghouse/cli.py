@@ -13,6 +13,7 @@ from clearinghouse.cli_runtime import fail_unusable_database, open_runtime, sett
 from clearinghouse.identity import cli as identity_cli
 from clearinghouse.identity.audit import cli as audit_cli
 from clearinghouse.knowledge import cli as knowledge_cli
+from clearinghouse.reports import cli as reports_cli
 from clearinghouse.runtime import Runtime
 from clearinghouse.sandbox import cli as sandbox_cli
 from clearinghouse.system import cli as system_cli
@@ -35,6 +36,7 @@ app.add_typer(identity_cli.tokens_app, name="tokens")
 app.add_typer(knowledge_cli.feeds_app, name="feeds")
 app.add_typer(knowledge_cli.vulns_app, name="vulns")
 app.add_typer(sandbox_cli.app, name="sandbox")
+app.add_typer(reports_cli.app, name="reports")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 

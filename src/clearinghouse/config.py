@@ -88,16 +88,40 @@ class Settings(BaseSettings):
         default="3000/minute;200000/day", description="Per organization, all its users."
     )
     rate_limit_login: str = Field(default="10/minute", description="Sign-in tries per client.")
+    report_max_bytes: int = Field(
+        default=2 * 2**20, ge=1024, le=64 * 2**20, description="A finder report, whole."
+    )
+    report_file_max_bytes: int = Field(
+        default=256 * 2**10, ge=256, le=16 * 2**20, description="One proof-of-concept file."
+    )
+    reports_quota: str = Field(
+        default="30/hour;200/day", description="New reports per finder organization."
+    )
+    source_index: Path | None = Field(
+        default=None,
+        description="A folder of source archives looked in before PyPI when grounding reports.",
+    )
+    source_index_url: str | None = Field(
+        default="https://pypi.org/simple",
+        description="A PEP 691 simple index for report grounding; empty: the folder only.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("audit_key_file", mode="before")
+    @field_validator("audit_key_file", "source_index", "source_index_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("source_index_url")
+    @classmethod
+    def _https_index(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("the index must be an https:// URL")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -117,7 +141,9 @@ class Settings(BaseSettings):
             raise ValueError("the PostgreSQL URL names no database")
         return value
 
-    @field_validator("rate_limit_token", "rate_limit_organization", "rate_limit_login")
+    @field_validator(
+        "rate_limit_token", "rate_limit_organization", "rate_limit_login", "reports_quota"
+    )
     @classmethod
     def _check_limits(cls, value: str) -> str:
         from clearinghouse.identity.ratelimit import parse_limits

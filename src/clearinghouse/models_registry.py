@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "clearinghouse.identity.models",
     "clearinghouse.identity.audit.models",
     "clearinghouse.knowledge.models",
+    "clearinghouse.reports.models",
 )
 
 

@@ -85,6 +85,10 @@ API: list[tuple[str, str, Any, list[int]]] = [
     # Only the owner (the hospital admin) may revoke their token; to anyone else it is unknown.
     ("DELETE", "/api/v1/tokens/{token}", None, [401, 404, 404, 200, 404, 404, 404]),
     ("GET", "/api/v1/audit", None, [401, 403, 403, 403, 403, 200, 200]),
+    # Reports are for finders (none of these subjects is one) and, to read, coordinators.
+    ("POST", "/api/v1/reports", {}, [401, 403, 403, 403, 403, 403, 403]),
+    ("GET", "/api/v1/reports", None, [401, 403, 403, 403, 403, 200, 200]),
+    ("GET", "/api/v1/reports/{report}", None, [401, 403, 403, 403, 403, 200, 200]),
     ("GET", "/api/v1/audit/verification", None, [401, 403, 403, 403, 403, 200, 200]),
 ]
 
@@ -142,6 +146,10 @@ PAGES: list[tuple[str, str, Any, list[int]]] = [
     ),
     ("POST", "/tokens/{token}/revoke", {}, [303, 404, 404, 200, 404, 404, 404]),
     ("GET", "/audit", None, [303, 403, 403, 403, 403, 200, 200]),
+    ("GET", "/reports", None, [303, 403, 403, 403, 403, 200, 200]),
+    ("GET", "/reports/new", None, [303, 403, 403, 403, 403, 403, 403]),
+    ("POST", "/reports/new", {"report_text": "{}"}, [303, 403, 403, 403, 403, 403, 403]),
+    ("GET", "/reports/{report}", None, [303, 403, 403, 403, 403, 200, 200]),
     ("POST", "/logout", {}, [303] * 7),  # last: it ends the session
 ]
 
@@ -180,6 +188,7 @@ def targets(world: World, runtime) -> dict[str, str]:  # type: ignore[no-untyped
             session, Principal.command_line(), ORIGIN, user_id=world.user_ids["hospital_admin"]
         )[0].id
     assert token
+    report = _finder_report(runtime, world)
     return {
         "hospital": world.organizations["hospital"],
         "viewer": world.user_ids["hospital_viewer"],
@@ -187,7 +196,24 @@ def targets(world: World, runtime) -> dict[str, str]:  # type: ignore[no-untyped
         "token": token_id,
         "run": run,
         "invitation_token": to_accept.token,
+        "report": report,
     }
+
+
+def _finder_report(runtime, world: World) -> str:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from clearinghouse.identity.authentication import principal_for
+    from clearinghouse.identity.models import User
+    from clearinghouse.reports import service as reports
+    from tests.identity_world import ORIGIN
+
+    document = Path(__file__).parents[1] / "data/validation-corpus/reproduced/PYSEC-2021-333.json"
+    with runtime.sessions() as session:
+        user = session.get(User, world.user_ids["finder_admin"])
+        finder = principal_for(user, via="session")
+    created = reports.intake(runtime, finder, ORIGIN, document.read_bytes())
+    return created.report.id
 
 
 def body_for(spec: Any) -> Any:

@@ -62,6 +62,8 @@ class Rule:
     tenant_scoped: bool = False
     # Not with an API token (a stolen token must not mint or revoke credentials).
     session_only: bool = False
+    # Only members of an organization of this kind (platform roles aside).
+    org_kind: OrgKind | None = None
 
 
 ACTIONS: dict[str, Rule] = {
@@ -133,6 +135,20 @@ ACTIONS: dict[str, Rule] = {
     "feeds.read": Rule(
         "see advisory import runs", scope=Scope.SYSTEM_READ, platform_role=PlatformRole.COORDINATOR
     ),
+    "reports.submit": Rule(
+        "submit finder reports for your organization",
+        scope=Scope.REPORTS_WRITE,
+        org_role=OrgRole.MEMBER,
+        org_kind=OrgKind.FINDER,
+    ),
+    "reports.read": Rule(
+        "see your organization's finder reports (coordinators: all)",
+        scope=Scope.REPORTS_READ,
+        org_role=OrgRole.VIEWER,
+        platform_role=PlatformRole.COORDINATOR,
+        tenant_scoped=True,
+        org_kind=OrgKind.FINDER,
+    ),
     "audit.read": Rule(
         "search the audit log", scope=Scope.AUDIT_READ, platform_role=PlatformRole.COORDINATOR
     ),
@@ -196,6 +212,8 @@ def decide(principal: Principal, action: str, organization_id: str | None = None
         return Decision(False, 403, "this is reserved to the clearinghouse's coordinators")
     if outsider:
         return Decision(False, 403, "not allowed for your organization")
+    if rule.org_kind is not None and rule.org_kind not in principal.organization_kinds:
+        return Decision(False, 403, f"this is for {rule.org_kind.value} organizations")
     if not principal.role.at_least(rule.org_role):
         return Decision(False, 403, f"this needs the {rule.org_role.value} role")
     return ALLOW

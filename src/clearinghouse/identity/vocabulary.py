@@ -74,6 +74,8 @@ class Scope(StrEnum):
     SYSTEM_READ = "system:read"
     AUDIT_READ = "audit:read"
     VULNS_READ = "vulns:read"
+    REPORTS_READ = "reports:read"
+    REPORTS_WRITE = "reports:write"
     ADMIN = "admin"
 
 
@@ -83,5 +85,7 @@ SCOPE_DESCRIPTIONS = {
     Scope.SYSTEM_READ: "read the system status and job runs (coordinators)",
     Scope.AUDIT_READ: "search the audit log (coordinators)",
     Scope.VULNS_READ: "read vulnerabilities in the knowledge base",
+    Scope.REPORTS_READ: "read your organization's finder reports (coordinators: all)",
+    Scope.REPORTS_WRITE: "submit finder reports for your organization",
     Scope.ADMIN: "manage organizations across the platform (coordinator admins)",
 }

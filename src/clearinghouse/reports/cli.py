@@ -1,0 +1,128 @@
+"""`clearinghouse reports …`: submit a report for a finder account, list and show reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clearinghouse import console, db
+from clearinghouse.cli_runtime import open_runtime
+from clearinghouse.identity import service as identity_service
+from clearinghouse.identity.authentication import principal_for
+from clearinghouse.identity.policy import AccessDenied, Principal
+from clearinghouse.identity.schemas import Origin
+from clearinghouse.reports import service
+from clearinghouse.reports.schemas import ReportIn, ReportOut, ReportStatus
+from clearinghouse.runtime import Runtime
+
+app = typer.Typer(help="Finder reports: submit, list, show.", no_args_is_help=True)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+AsOption = Annotated[
+    str | None,
+    typer.Option("--as", help="Act as this account (a member of a finder organization)."),
+]
+CLI_ORIGIN = Origin(request_id=None, client_address="cli")
+
+
+def _actor(runtime: Runtime, email: str | None) -> Principal:
+    if email is None:
+        return Principal.command_line()
+    with runtime.sessions() as session:
+        try:
+            user = identity_service.find_user(session, email)
+        except (identity_service.NotFound, identity_service.IdentityError) as exc:
+            console.fail(str(exc), console.EXIT_USAGE)
+        if not user.is_active:
+            console.fail(f"the account {user.email} is deactivated", console.EXIT_USAGE)
+        return principal_for(user, via="cli")
+
+
+def _table(reports: list[ReportOut]) -> None:
+    console.print_table(
+        "Reports",
+        ["Id", "Submitted", "Status", "Verdict", "Title"],
+        (
+            (r.id, f"{r.created_at:%Y-%m-%d %H:%M}", r.status, r.verdict or "", r.title)
+            for r in reports
+        ),
+    )
+
+
+@app.command("submit")
+def submit(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    as_email: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Submit FILE (a report in the JSON format of docs/reports.md) for a finder account."""
+    if as_email is None:
+        console.fail("say which finder account submits: --as EMAIL", console.EXIT_USAGE)
+    with open_runtime() as runtime:
+        actor = _actor(runtime, as_email)
+        try:
+            outcome = service.intake(runtime, actor, CLI_ORIGIN, file.read_bytes())
+        except service.ReportRejected as exc:
+            if as_json:
+                console.print_json({"errors": [e.as_dict() for e in exc.errors]})
+            for error in exc.errors:
+                console.stderr.print(
+                    f"{file}: {error.location}: {error.message}", highlight=False, soft_wrap=True
+                )
+            raise typer.Exit(console.EXIT_PROBLEM) from None
+        except (service.QuotaExceeded, AccessDenied) as exc:
+            console.fail(str(exc))
+    if as_json:
+        console.print_json(outcome)
+        return
+    verb = "submitted" if outcome.created else "already submitted (same content)"
+    console.stdout.print(f"{outcome.report.id} {verb}: {outcome.report.status}", highlight=False)
+
+
+@app.command("list")
+def list_reports(
+    as_email: AsOption = None,
+    status: Annotated[ReportStatus | None, typer.Option(help="Only reports in this state.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reports, newest first (with --as: that account's organization's)."""
+    with open_runtime() as runtime:
+        actor = _actor(runtime, as_email)
+        with runtime.sessions() as session:
+            try:
+                reports = service.list_reports(session, actor, status=status)
+            except AccessDenied as exc:
+                console.fail(str(exc))
+    if as_json:
+        console.print_json(reports)
+    else:
+        _table(reports)
+
+
+@app.command("show")
+def show(report_id: str, as_email: AsOption = None) -> None:
+    """One report with its content and grounding, as JSON."""
+    with open_runtime() as runtime:
+        actor = _actor(runtime, as_email)
+        try:
+            with db.transaction(runtime.sessions) as session:
+                report = service.get_report(session, actor, CLI_ORIGIN, report_id)
+        except AccessDenied as exc:
+            console.fail(str(exc))
+    console.print_json(report)
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the report format's JSON Schema."""
+    console.print_json(report_json_schema())
+
+
+def report_json_schema() -> dict[str, object]:
+    generated = ReportIn.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:clearinghouse:schema:report:1.0",
+        **generated,
+    }
