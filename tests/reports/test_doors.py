@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from clearinghouse.reports.cli import report_json_schema
+from clearinghouse.reports.schemas import ReportIn
 from tests.helpers import cli_env, run_cli
 from tests.identity_world import World, csrf_from, sign_in
 from tests.reports.conftest import CORPUS, sqlparse_report
@@ -28,8 +29,10 @@ def test_every_corpus_report_is_valid_against_the_shipped_json_schema():
     files = sorted(CORPUS.rglob("*.json"))
     assert files
     for path in files:
-        errors = [e.message for e in validator.iter_errors(json.loads(path.read_text()))]
+        document = json.loads(path.read_text())
+        errors = [e.message for e in validator.iter_errors(document)]
         assert errors == [], path.name
+        ReportIn.model_validate(document)
 
 
 def test_cli_submit_list_and_show(tmp_path: Path):
