@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 import zipfile
 from pathlib import Path
@@ -11,12 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from clearinghouse.jobs import JobContext
-from clearinghouse.reports.grounding import python_symbols
+from clearinghouse.reports.grounding import ground, python_symbols
+from clearinghouse.reports.schemas import ReportIn
 from clearinghouse.reports.sources import VersionNotFound, fetch_pypi_source
 from clearinghouse.reports.tasks import ground_report
 from clearinghouse.reports.unpacking import UnsafeArchive, unpack
 from tests.identity_world import World
-from tests.reports.conftest import SDISTS, finder_headers, sqlparse_report
+from tests.reports.conftest import CORPUS, SDISTS, finder_headers, sqlparse_report
 
 
 def _submit_and_ground(client: TestClient, world: World, document: dict) -> dict:  # type: ignore[type-arg]
@@ -68,6 +70,18 @@ def test_what_does_not_exist_is_listed_and_the_report_is_ungrounded(
         ("0.4.1", "$.locations[2]", "file"),
         ("0.4.99", "$.target.affected_versions", "version"),
     }
+
+
+def test_the_bogus_corpus_report_with_an_invented_symbol_is_ungrounded(tmp_path: Path):
+    document = json.loads((CORPUS / "bogus" / "nonexistent-symbol.json").read_text())
+    report = ReportIn.model_validate(document)
+    tree = fetch_pypi_source(tmp_path, "sqlparse", "0.4.1", local_index=SDISTS, index_url=None)
+    result = ground(tree.root, "0.4.1", list(report.locations))
+    assert [(m.location, m.what) for m in result.missing] == [
+        (0, "lines"),
+        (0, "symbol"),
+        (1, "file"),
+    ]
 
 
 def test_the_fixed_code_is_told_apart_by_the_line_range(tmp_path: Path):
