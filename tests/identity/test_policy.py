@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from clearinghouse.identity import policy
 from clearinghouse.identity.policy import Principal
-from clearinghouse.identity.vocabulary import OrgRole, PlatformRole, Scope
+from clearinghouse.identity.vocabulary import OrgKind, OrgRole, PlatformRole, Scope
 
 OWN, OTHER = "org-own", "org-other"
 
@@ -103,7 +105,30 @@ def test_grantable_scopes_follow_the_role():
         Scope.VULNS_READ,
     }
     chief = person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR_ADMIN)
-    assert policy.grantable_scopes(chief) == set(Scope)
+    # Everything but submitting finder reports, which only finders do.
+    assert policy.grantable_scopes(chief) == set(Scope) - {Scope.REPORTS_WRITE}
+    finder = replace(person(OrgRole.MEMBER), organization_kinds=frozenset({OrgKind.FINDER}))
+    assert policy.grantable_scopes(finder) == {
+        Scope.ORG_READ,
+        Scope.VULNS_READ,
+        Scope.REPORTS_READ,
+        Scope.REPORTS_WRITE,
+    }
+
+
+def test_reports_are_for_finders_and_each_finder_sees_its_own():
+    finder = replace(person(OrgRole.MEMBER), organization_kinds=frozenset({OrgKind.FINDER}))
+    viewer = replace(finder, role=OrgRole.VIEWER)
+    operator = person(OrgRole.ADMIN)
+    assert policy.decide(finder, "reports.submit").allowed
+    assert policy.decide(viewer, "reports.submit").status == 403
+    assert policy.decide(viewer, "reports.read", OWN).allowed
+    assert policy.decide(finder, "reports.read", OTHER).status == 404
+    refused = policy.decide(operator, "reports.read", OWN)
+    assert refused.status == 403 and "finder organizations" in refused.reason
+    coordinator = person(OrgRole.MEMBER, platform=PlatformRole.COORDINATOR)
+    assert policy.decide(coordinator, "reports.read", OTHER).allowed
+    assert policy.decide(coordinator, "reports.submit").status == 403
 
 
 def test_an_undeclared_action_is_a_programming_error():
