@@ -32,7 +32,10 @@ def test_every_corpus_report_is_valid_against_the_shipped_json_schema():
         document = json.loads(path.read_text())
         errors = [e.message for e in validator.iter_errors(document)]
         assert errors == [], path.name
-        ReportIn.model_validate(document)
+        report = ReportIn.model_validate(document)
+        for poc_file in report.proof_of_concept.files:
+            if poc_file.path.endswith(".py"):
+                compile(poc_file.content, f"{path.name}:{poc_file.path}", "exec")
 
 
 def test_cli_submit_list_and_show(tmp_path: Path):
