@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clearinghouse.config import Settings
@@ -127,8 +128,13 @@ def intake(runtime: Runtime, actor: Principal, origin: Origin, raw: bytes) -> Su
     """The whole submission, for every door: parse, store (or find) in one transaction, then
     queue grounding of a new report."""
     report = read_report(raw, runtime.settings)
-    with transaction(runtime.sessions) as session:
-        outcome = submit(session, runtime.settings, actor, origin, report)
+    try:
+        with transaction(runtime.sessions) as session:
+            outcome = submit(session, runtime.settings, actor, origin, report)
+    except IntegrityError:
+        # The same content was filed by a concurrent request a moment ago: answer with it.
+        with transaction(runtime.sessions) as session:
+            outcome = submit(session, runtime.settings, actor, origin, report)
     if outcome.created:
         runtime.queue.enqueue(GROUNDING_JOB, report_id=outcome.report.id)
     return outcome
