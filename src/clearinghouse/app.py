@@ -19,9 +19,11 @@ from clearinghouse.identity.audit import api as audit_api
 from clearinghouse.identity.audit import ui as audit_ui
 from clearinghouse.identity.guard import current_principal
 from clearinghouse.identity.http_errors import install_identity_handlers
+from clearinghouse.inventory import api as inventory_api
 from clearinghouse.knowledge import api as knowledge_api
 from clearinghouse.knowledge import ui as knowledge_ui
 from clearinghouse.logs import request_id_var
+from clearinghouse.matching import api as matching_api
 from clearinghouse.middleware import RequestIdMiddleware
 from clearinghouse.problems import install_problem_handlers
 from clearinghouse.runtime import Runtime
@@ -100,6 +102,8 @@ ROUTERS = (
     system_api.router,
     identity_api.router,
     knowledge_api.router,
+    inventory_api.router,
+    matching_api.router,
     audit_api.router,
     system_ui.router,
     identity_ui.router,

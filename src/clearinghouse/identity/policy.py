@@ -130,6 +130,20 @@ ACTIONS: dict[str, Rule] = {
         org_role=OrgRole.VIEWER,
         platform_role=PlatformRole.COORDINATOR,
     ),
+    "assets.read": Rule(
+        "see an organization's assets, their inventories and findings",
+        scope=Scope.INVENTORY_READ,
+        org_role=OrgRole.VIEWER,
+        platform_role=PlatformRole.COORDINATOR,
+        tenant_scoped=True,
+    ),
+    "assets.manage": Rule(
+        "create assets and upload their inventories",
+        scope=Scope.INVENTORY_WRITE,
+        org_role=OrgRole.MEMBER,
+        platform_role=PlatformRole.COORDINATOR_ADMIN,
+        tenant_scoped=True,
+    ),
     "feeds.read": Rule(
         "see advisory import runs", scope=Scope.SYSTEM_READ, platform_role=PlatformRole.COORDINATOR
     ),

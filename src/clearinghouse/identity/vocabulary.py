@@ -74,6 +74,8 @@ class Scope(StrEnum):
     SYSTEM_READ = "system:read"
     AUDIT_READ = "audit:read"
     VULNS_READ = "vulns:read"
+    INVENTORY_READ = "inventory:read"
+    INVENTORY_WRITE = "inventory:write"
     ADMIN = "admin"
 
 
@@ -83,5 +85,7 @@ SCOPE_DESCRIPTIONS = {
     Scope.SYSTEM_READ: "read the system status and job runs (coordinators)",
     Scope.AUDIT_READ: "search the audit log (coordinators)",
     Scope.VULNS_READ: "read vulnerabilities in the knowledge base",
+    Scope.INVENTORY_READ: "read your organization's assets, inventories and findings",
+    Scope.INVENTORY_WRITE: "create assets and upload inventories",
     Scope.ADMIN: "manage organizations across the platform (coordinator admins)",
 }

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from clearinghouse.inventory.assets import (
+    add_upload,
+    check_upload_allowed,
+    create_asset,
+    current_components,
+    diff_uploads,
+    get_asset,
+    list_assets,
+    list_uploads,
+)
 from clearinghouse.inventory.formats.interface import (
     Component,
     InventoryRejected,
@@ -10,15 +20,33 @@ from clearinghouse.inventory.formats.interface import (
 )
 from clearinghouse.inventory.formats.registry import FORMATS
 from clearinghouse.inventory.parsing import MAX_FILE_BYTES, known_file, parse_bytes, parse_file
+from clearinghouse.inventory.portfolio import (
+    HeldPackage,
+    held_by_assets,
+    held_packages,
+    vex_of_assets,
+)
 
 __all__ = [
     "FORMATS",
     "MAX_FILE_BYTES",
     "Component",
+    "HeldPackage",
     "InventoryRejected",
     "ParsedInventory",
     "VexStatement",
+    "add_upload",
+    "check_upload_allowed",
+    "create_asset",
+    "current_components",
+    "diff_uploads",
+    "get_asset",
+    "held_by_assets",
+    "held_packages",
     "known_file",
+    "list_assets",
+    "list_uploads",
     "parse_bytes",
     "parse_file",
+    "vex_of_assets",
 ]
