@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from clearinghouse.inventory.formats.interface import InventoryFormat, InventoryRejected
+from clearinghouse.inventory.formats.pipfile_lock import PipfileLock
+from clearinghouse.inventory.formats.poetry_lock import PoetryLock
+from clearinghouse.inventory.formats.pylock_toml import PylockToml
+from clearinghouse.inventory.formats.requirements_txt import RequirementsTxt
+from clearinghouse.inventory.formats.uv_lock import UvLock
 
 # Every format, in detection order: exact names first wins, then suffixes, then content.
-FORMATS: tuple[type[InventoryFormat], ...] = ()
+FORMATS: tuple[type[InventoryFormat], ...] = (
+    RequirementsTxt,
+    PoetryLock,
+    UvLock,
+    PylockToml,
+    PipfileLock,
+)
 
 SNIFF_BYTES = 64 * 1024
 
