@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from clearinghouse.inventory.formats.interface import InventoryFormat, InventoryRejected
+from clearinghouse.inventory.formats.package_lock import PackageLockJson
 from clearinghouse.inventory.formats.pipfile_lock import PipfileLock
+from clearinghouse.inventory.formats.pnpm_lock import PnpmLock
 from clearinghouse.inventory.formats.poetry_lock import PoetryLock
 from clearinghouse.inventory.formats.pylock_toml import PylockToml
 from clearinghouse.inventory.formats.requirements_txt import RequirementsTxt
 from clearinghouse.inventory.formats.uv_lock import UvLock
+from clearinghouse.inventory.formats.yarn_lock import YarnLock
 
 # Every format, in detection order: exact names first wins, then suffixes, then content.
 FORMATS: tuple[type[InventoryFormat], ...] = (
@@ -16,6 +19,9 @@ FORMATS: tuple[type[InventoryFormat], ...] = (
     UvLock,
     PylockToml,
     PipfileLock,
+    PackageLockJson,
+    YarnLock,
+    PnpmLock,
 )
 
 SNIFF_BYTES = 64 * 1024
