@@ -51,11 +51,12 @@ def test_git_packages_keep_the_recorded_version_in_v2_but_have_none_in_v1() -> N
     assert ("slick-carousel", None) in pairs(v1)  # its version is the git URL
 
 
-def test_local_folders_have_no_version() -> None:
+def test_local_folders_keep_their_own_version_in_v2_and_are_named() -> None:
     v2 = parse_shared(PackageLockJson, f"{SCALIBR}/files.v2.json")
-    assert pairs(v2) == {("etag", None), ("abbrev", "1.0.9"), ("abbrev", "2.3.4")}
+    assert pairs(v2) == {("etag", "1.8.0"), ("abbrev", "1.0.9"), ("abbrev", "2.3.4")}
     assert v2.warnings == (
-        '1 package(s) from a local folder or git have no registry version: packages["deps/etag"]',
+        "1 package(s) come from a local folder or git; their version is not a registry release: "
+        'packages["deps/etag"]',
     )
     v1 = parse_shared(PackageLockJson, f"{SCALIBR}/files.v1.json")
     assert pairs(v1) == {("lodash", "1.3.1"), ("other_package", None)}
@@ -68,7 +69,11 @@ def test_links_are_the_folder_they_point_to() -> None:
         "packages/a": {"name": "a", "version": "1.0.0"},
         "node_modules/left-pad": {"version": "1.3.0"}}}"""
     parsed = PackageLockJson().parse("package-lock.json", data)
-    assert pairs(parsed) == {("a", None), ("left-pad", "1.3.0")}
+    assert pairs(parsed) == {("a", "1.0.0"), ("left-pad", "1.3.0")}
+    assert parsed.warnings == (
+        "1 package(s) come from a local folder or git; their version is not a registry release: "
+        'packages["packages/a"]',
+    )
 
 
 def test_shrinkwrap_files_are_the_same_format() -> None:

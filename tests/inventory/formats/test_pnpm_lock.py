@@ -55,7 +55,7 @@ def test_registry_hosts_and_scopes_in_v5_paths() -> None:
         ("foo", "1.4.0"),
     }
     assert parsed.warnings == (
-        "2 package(s) whose path and fields give no version are not listed: "
+        "2 package(s) whose path and fields give no name or no version are not listed: "
         "github.com/kevva/is-positive, /foo/bar",
     )
 
@@ -68,10 +68,23 @@ def test_git_packages_use_their_name_and_version_fields() -> None:
     assert pairs(v9) == {("ansi-regex", "6.0.1"), ("is-number", "7.0.0")}
 
 
-def test_local_packages_have_no_version() -> None:
+def test_local_packages_keep_their_version_field_and_are_named() -> None:
     parsed = parse_shared(PnpmLock, f"{SCALIBR}/files.yaml")
-    assert {c.version for c in parsed.components} == {None}
-    assert "my-file-package" in {c.name for c in parsed.components}
+    assert pairs(parsed) == {
+        ("my-file-package", "0.0.0"),
+        ("a-local-package", "1.0.0"),
+        ("a-nested-local-package", "1.0.0"),
+        ("one-up", "1.0.0"),
+        ("one-up-with-peer", "1.0.0"),
+    }
+    # A folder path is not a package name: without a name field there is no package to list.
+    assert parsed.warnings[0] == (
+        "1 package(s) whose path and fields give no name or no version are not listed: "
+        "file:../nameless-package"
+    )
+    assert parsed.warnings[1].startswith(
+        "5 package(s) come from a local folder; their version is not a registry release: "
+    )
 
 
 def test_versions_stay_text() -> None:

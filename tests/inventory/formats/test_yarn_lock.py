@@ -36,24 +36,31 @@ def test_scoped_packages() -> None:
     }
 
 
-def test_berry_leaves_out_the_project_and_keeps_workspace_members_without_version() -> None:
+def test_berry_leaves_out_the_project_and_names_workspace_members() -> None:
     parsed = parse_shared(YarnLock, f"{SCALIBR}/exclude-root.v2.lock")
-    assert pairs(parsed) == {("@ws/ansi-regex", None), ("ansi-regex", "6.1.0")}
+    assert pairs(parsed) == {("@ws/ansi-regex", "0.0.0-use.local"), ("ansi-regex", "6.1.0")}
     assert parsed.spec_version == "8"
+    assert parsed.warnings == (
+        "1 package(s) come from a local folder; their version is not a registry release: "
+        "@ws/ansi-regex@0.0.0-use.local (workspace:ansi-regex)",
+    )
 
 
-def test_git_packages_keep_their_version_and_local_ones_have_none() -> None:
+def test_git_and_local_packages_keep_the_recorded_version() -> None:
     commits = parse_shared(YarnLock, f"{SCALIBR}/commits.v2.lock")
     assert ("@my-scope/my-first-package", "0.0.6") in pairs(commits)
     files = parse_shared(YarnLock, f"{SCALIBR}/files.v1.lock")
     assert pairs(files) == {
         ("etag", "1.8.1"),
         ("lodash", "1.3.1"),
-        ("filedep", None),
-        ("other_package", None),
-        ("sprintf-js", None),
-        ("etag", None),
+        ("filedep", "1.2.0"),
+        ("other_package", "0.0.2"),
+        ("sprintf-js", "0.0.0"),
+        ("etag", "1.8.0"),
     }
+    assert files.warnings[0].startswith(
+        "4 package(s) come from a local folder; their version is not a registry release: "
+    )
 
 
 def test_build_metadata_in_versions_is_kept() -> None:

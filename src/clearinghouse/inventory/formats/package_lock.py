@@ -7,12 +7,15 @@ component. An installed copy under an alias (`"string-width-cjs": "npm:string-wi
 is the real package (`name` in v2+, the `npm:` version in v1).
 
 The same package at the same version installed in several folders is one component, at its
-first path, development-only if every copy is (`dev: true`; `devOptional` copies may be
-installed in production, so they are not dev-only). Packages from git keep the version the
-lockfile records (in version 1 the `version` is the git URL: no registry version, so None),
-as osv-scanner lists them. Local folders (`file:` dependencies, workspace members outside
-`node_modules`) are listed, as osv-scanner does, but with no version: their version is not a
-registry release. Symlinks (`link: true`) are skipped: the folder they point to is its own entry.
+first path, development-only if every copy is (`dev: true`). `devOptional` copies are not
+dev-only: npm sets it on a dev dependency that is also an optional dependency of a runtime one,
+so it is installed in production too (osv-scanner counts it as dev; we do not).
+
+What osv-scanner lists, we list: packages from git keep the version the lockfile records (in
+version 1 the `version` is the git URL, so there is none); local folders (`file:` dependencies,
+workspace members outside `node_modules`) keep the folder's own version in v2+ and have none in
+v1. Both are named in a warning, since their version is not a registry release. Symlinks
+(`link: true`) are skipped: the folder they point to is its own entry.
 """
 
 from __future__ import annotations
@@ -42,12 +45,14 @@ class PackageLockJson(InventoryFormat):
         version = document.get("lockfileVersion")
         packages = document.get("packages")
         found: dict[tuple[str, str | None], Component] = {}
+        local: list[str] = []  # where the local folders are
         if packages is not None:
             if not isinstance(packages, dict):
                 raise InventoryRejected(f"{name}: packages is {kind_of(packages)}, not an object")
-            components = _from_packages(name, packages)
+            components = _from_packages(name, packages, local)
         else:
-            components = _from_dependencies(name, document.get("dependencies"), "dependencies")
+            dependencies = document.get("dependencies")
+            components = _from_dependencies(name, dependencies, "dependencies", local)
         for component in components:
             key = (component.name, component.version)
             seen = found.get(key)
@@ -55,12 +60,14 @@ class PackageLockJson(InventoryFormat):
                 found[key] = component
             elif seen.dev and not component.dev:
                 found[key] = replace(seen, dev=False)
-        local = [c.location or c.name for c in found.values() if c.version is None]
+        unregistered = [
+            c.location or c.name for c in found.values() if c.version is None or c.location in local
+        ]
         warnings = []
-        if local:
+        if unregistered:
             warnings.append(
-                f"{len(local)} package(s) from a local folder or git have no registry version: "
-                + ", ".join(local)
+                f"{len(unregistered)} package(s) come from a local folder or git; their version "
+                "is not a registry release: " + ", ".join(unregistered)
             )
         return ParsedInventory(
             format_id=self.format_id,
@@ -70,7 +77,7 @@ class PackageLockJson(InventoryFormat):
         )
 
 
-def _from_packages(name: str, packages: dict[str, Any]) -> list[Component]:
+def _from_packages(name: str, packages: dict[str, Any], local: list[str]) -> list[Component]:
     components = []
     for path, entry in packages.items():
         if path == "":
@@ -81,8 +88,9 @@ def _from_packages(name: str, packages: dict[str, Any]) -> list[Component]:
         if entry.get("link") is True:
             continue
         package_name = string_at(name, entry, "name", f"{where}.") or _name_from_path(path)
-        installed = _NODE_MODULES in path or path.startswith("node_modules")
-        version = string_at(name, entry, "version", f"{where}.") if installed else None
+        if _NODE_MODULES not in path:
+            local.append(where)
+        version = string_at(name, entry, "version", f"{where}.")
         components.append(_component(name, package_name, version, entry.get("dev") is True, where))
     return components
 
@@ -96,7 +104,9 @@ def _name_from_path(path: str) -> str:
     return parts[-1]
 
 
-def _from_dependencies(name: str, dependencies: object, where: str) -> list[Component]:
+def _from_dependencies(
+    name: str, dependencies: object, where: str, local: list[str]
+) -> list[Component]:
     if dependencies is None:
         return []
     if not isinstance(dependencies, dict):
@@ -107,7 +117,7 @@ def _from_dependencies(name: str, dependencies: object, where: str) -> list[Comp
         if not isinstance(entry, dict):
             raise InventoryRejected(f"{name}: {here} is {kind_of(entry)}, not an object")
         nested = entry.get("dependencies")
-        components.extend(_from_dependencies(name, nested, f"{here}.dependencies"))
+        components.extend(_from_dependencies(name, nested, f"{here}.dependencies", local))
         raw = string_at(name, entry, "version", f"{here}.")
         package_name, version = key, raw
         if raw is not None and raw.startswith("npm:"):
@@ -116,8 +126,11 @@ def _from_dependencies(name: str, dependencies: object, where: str) -> list[Comp
             if not at or not real:
                 raise InventoryRejected(f"{name}: {here}.version {raw!r} is not npm:name@version")
             package_name, version = real, aliased
+        elif raw is not None and raw.startswith("file:"):
+            local.append(here)
+            version = None  # the folder's path, not a version
         elif raw is not None and not raw[:1].isdigit():
-            version = None  # file:…, git+ssh://…#commit, a tarball URL: no registry version
+            version = None  # git+ssh://…#commit, a tarball URL: no registry version
         components.append(_component(name, package_name, version, entry.get("dev") is True, here))
     return components
 

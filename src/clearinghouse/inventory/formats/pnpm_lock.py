@@ -4,9 +4,11 @@ Every entry of `packages` is an installed package, keyed by a dependency path wh
 changed over the versions: `/name/1.0.0_peer@2.0.0` (v5), `/name@1.0.0(peer@2.0.0)` (v6 to v8),
 `name@1.0.0(peer@2.0.0)` (v9); a scope adds a segment (`/@scope/name/1.0.0`). The peer suffix is
 not part of the version, so copies that differ only by peers are one component. Packages from
-git or a tarball carry `name` and `version` fields, which win over the path, and keep the
-version pnpm recorded, as osv-scanner lists them. Local packages (`file:` paths and directories)
-are listed with no version, since theirs is not a registry release.
+git or a tarball carry `name` and `version` fields, which win over the path. As osv-scanner
+does, they are listed with that version, and so are local packages (`file:` paths and
+directories), which are also named in a warning since their version is not a registry release;
+a package whose version cannot be known (a local one without a `version` field, a bare git
+path) is left out and named in a warning.
 
 Development-only: v5 to v8 mark each package `dev: true`; v9 does not, so a package is dev-only
 when it is reached from the importers' `devDependencies` and never from their `dependencies`
@@ -43,16 +45,19 @@ class PnpmLock(InventoryFormat):
         dev_only = _v9_dev_only(name, document) if major >= 9 else set()
         found: dict[tuple[str, str | None], Component] = {}
         unversioned: list[str] = []
+        local: list[str] = []
         for key, entry in packages.items():
             where = f"packages[{key!r}]"
             if entry is None or entry == "":
                 entry = {}
             if not isinstance(entry, dict):
                 raise InventoryRejected(f"{name}: {where} is {kind_of(entry)}, not a mapping")
-            package_name, version = _name_and_version(name, key, entry, major, where)
-            if version == "":
+            package_name, version, is_local = _name_and_version(name, key, entry, major, where)
+            if not version:
                 unversioned.append(key)
                 continue
+            if is_local:
+                local.append(f"{package_name}@{version} ({key})")
             dev = entry.get("dev") == "true" or _strip_peers(key) in dev_only
             component = Component(
                 name=package_name,
@@ -67,16 +72,16 @@ class PnpmLock(InventoryFormat):
                 found[(package_name, version)] = component
             elif seen.dev and not dev:
                 found[(package_name, version)] = replace(seen, dev=False)
-        local = [c.name for c in found.values() if c.version is None]
         warnings = []
         if unversioned:
             warnings.append(
-                f"{len(unversioned)} package(s) whose path and fields give no version are not "
-                "listed: " + ", ".join(unversioned)
+                f"{len(unversioned)} package(s) whose path and fields give no name or no "
+                "version are not listed: " + ", ".join(unversioned)
             )
         if local:
             warnings.append(
-                f"{len(local)} local package(s) have no registry version: " + ", ".join(local)
+                f"{len(local)} package(s) come from a local folder; their version is not a "
+                "registry release: " + ", ".join(local)
             )
         return ParsedInventory(
             format_id=self.format_id,
@@ -91,7 +96,7 @@ def _major(name: str, raw: object) -> int:
         return 9  # recent pnpm always writes it; no version means no path to decode anyway
     try:
         return int(float(str(raw)))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise InventoryRejected(f"{name}: lockfileVersion {raw!r} is not a number") from None
 
 
@@ -102,8 +107,8 @@ def _strip_peers(path: str) -> str:
 
 def _name_and_version(
     name: str, key: str, entry: dict[str, Any], major: int, where: str
-) -> tuple[str, str | None]:
-    """The package's name and version; None for a local package, "" when none can be known."""
+) -> tuple[str, str, bool]:
+    """The package's name, its version ("" when none can be known), and whether it is local."""
     named = entry.get("name") if isinstance(entry.get("name"), str) else None
     versioned = entry.get("version") if isinstance(entry.get("version"), str) else None
     resolution = entry.get("resolution")
@@ -115,19 +120,30 @@ def _name_and_version(
         or "directory" in resolution
         or str(resolution.get("tarball", "")).startswith("file:")
     )
+    if local:
+        # A bare folder path is no name; `name@file:…` (v6+) names the package before the @.
+        for protocol in ("@file:", "@link:"):
+            if protocol in key and not named:
+                named = key.lstrip("/").split(protocol, 1)[0]
+        if not named or not versioned:
+            return named or "", "", True
+        return _checked(name, named, where), versioned, True
     path_name, path_version = _from_path(key, major)
     package_name = named or path_name
     if not package_name:
         raise InventoryRejected(f"{name}: {where}: not a dependency path, and no name field")
+    package_name = _checked(name, package_name, where)
+    version = versioned or path_version
+    if not version or not version[:1].isdigit():
+        return package_name, "", False  # e.g. a bare git host path: nothing to match on
+    return package_name, version, False
+
+
+def _checked(name: str, package_name: str, where: str) -> str:
     problem = npm_name_problem(package_name)
     if problem:
         raise InventoryRejected(f"{name}: {where}: {problem}")
-    if local:
-        return package_name, None
-    version = versioned or path_version
-    if not version or not version[:1].isdigit():
-        return package_name, ""  # e.g. a bare git host path: nothing to match on
-    return package_name, version
+    return package_name
 
 
 def _from_path(key: str, major: int) -> tuple[str | None, str | None]:

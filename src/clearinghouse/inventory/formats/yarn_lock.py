@@ -5,11 +5,11 @@ Both list one entry per resolved package, headed by the descriptors that resolve
 a `__metadata` entry, and each entry's `resolution` names the package and the protocol it came
 from. The name is the real package's, also for an alias (`ansi-regex-cjs@npm:ansi-regex@^5`).
 
-What is listed: registry packages with their version; packages from git and patched packages
-(`patch:`) with the version yarn recorded, as osv-scanner lists them; local packages (`file:`,
-`link:`, `portal:`, berry workspace members) with no version, since theirs is not a registry
-release. The project itself (berry `workspace:.`) is not a component. Yarn does not record
-which packages are development-only, so none is marked dev.
+What is listed, as osv-scanner lists it: every package with the version yarn recorded, from the
+registry, git, a patch (`patch:`) or a local folder (`file:`, `link:`, `portal:`, berry
+workspace members). The local ones are also named in a warning, since their version is the
+folder's own, not a registry release. The project itself (berry `workspace:.`) is not a
+component. Yarn does not record which packages are development-only, so none is marked dev.
 """
 
 from __future__ import annotations
@@ -45,23 +45,25 @@ class YarnLock(InventoryFormat):
         text = text_of(name, data)
         berry = any(line.startswith(("__metadata:", '"__metadata":')) for line in text.splitlines())
         found: dict[tuple[str, str | None], Component] = {}
+        local: list[str] = []
         spec_version = "1" if "# yarn lockfile v1" in text else None
         if berry:
             document = yaml_mapping(name, data) or {}
             metadata = document.get("__metadata")
             if isinstance(metadata, dict):
                 spec_version = str(metadata.get("version", "")) or None
-            components = _berry_components(name, document)
+            components = _berry_components(name, document, local)
         else:
-            components = [_classic_component(name, e) for e in _classic_entries(name, text)]
+            entries = _classic_entries(name, text)
+            components = [_classic_component(name, entry, local) for entry in entries]
         for component in components:
             if component is not None:
                 found.setdefault((component.name, component.version), component)
-        local = [c.name for c in found.values() if c.version is None]
         warnings = []
         if local:
             warnings.append(
-                f"{len(local)} local package(s) have no registry version: " + ", ".join(local)
+                f"{len(local)} package(s) come from a local folder; their version is not a "
+                "registry release: " + ", ".join(local)
             )
         return ParsedInventory(
             format_id=self.format_id,
@@ -136,21 +138,23 @@ def _unquote(name: str, number: int, token: str) -> str:
     return token
 
 
-def _classic_component(name: str, entry: _Entry) -> Component:
+def _classic_component(name: str, entry: _Entry, local: list[str]) -> Component:
     where = f"line {entry.line}"
     package_name, spec = split_descriptor(entry.descriptors[0])
     version = entry.fields.get("version")
     if not version:
         raise InventoryRejected(f"{name}: {where}: {package_name} has no version")
     if spec.startswith(_LOCAL_PROTOCOLS):
-        version = None
+        local.append(f"{package_name}@{version} ({where})")
     return _component(name, package_name, version, where)
 
 
 # Berry (v2+) --------------------------------------------------------------------------------
 
 
-def _berry_components(name: str, document: dict[str, object]) -> list[Component | None]:
+def _berry_components(
+    name: str, document: dict[str, object], local: list[str]
+) -> list[Component | None]:
     components: list[Component | None] = []
     for key, entry in document.items():
         if key == "__metadata":
@@ -166,6 +170,7 @@ def _berry_components(name: str, document: dict[str, object]) -> list[Component 
         if spec == "workspace:.":
             components.append(None)  # the project itself
             continue
-        local = spec.startswith(_LOCAL_PROTOCOLS)
-        components.append(_component(name, package_name, None if local else version, where))
+        if spec.startswith(_LOCAL_PROTOCOLS):
+            local.append(f"{package_name}@{version} ({spec})")
+        components.append(_component(name, package_name, version, where))
     return components
