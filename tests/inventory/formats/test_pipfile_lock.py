@@ -40,3 +40,8 @@ def test_git_packages_without_a_version_are_named() -> None:
 def test_a_section_that_is_not_an_object_is_rejected() -> None:
     with pytest.raises(InventoryRejected, match=r"Pipfile\.lock: default is a list"):
         PipfileLock().parse("Pipfile.lock", b'{"default": []}')
+
+
+def test_a_blank_file_locks_nothing() -> None:
+    assert parse_shared(PipfileLock, f"{SCALIBR}/empty-file").components == ()
+    assert PipfileLock().parse("Pipfile.lock", b" \n").components == ()

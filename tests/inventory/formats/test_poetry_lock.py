@@ -32,7 +32,7 @@ def test_only_package_tables_are_read() -> None:
     assert pairs(parsed) == {("first-pkg", "1.0.0"), ("second-pkg", "2.0.0")}
 
 
-def test_local_directories_are_named_not_listed() -> None:
+def test_local_directories_are_listed_and_named() -> None:
     data = b"""
 [[package]]
 name = "mylib"
@@ -47,10 +47,10 @@ version = "8.1.7"
 category = "dev"
 """
     parsed = PoetryLock().parse("poetry.lock", data)
-    assert pairs(parsed) == {("click", "8.1.7")}
-    assert parsed.components[0].dev
+    assert pairs(parsed) == {("mylib", "0.1.0"), ("click", "8.1.7")}
+    assert [c.dev for c in parsed.components] == [False, True]
     assert parsed.warnings == (
-        "1 local package(s) have no registry release and are not listed: mylib (../mylib)",
+        "1 local package(s); their version is not a registry release: mylib@0.1.0 (../mylib)",
     )
 
 

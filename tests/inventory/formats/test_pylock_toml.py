@@ -49,3 +49,10 @@ def test_vcs_packages_keep_their_version_and_the_project_is_left_out() -> None:
 def test_named_lock_files_are_recognized() -> None:
     assert detect("pylock.toml", b"") is PylockToml
     assert detect("pylock.dev.toml", b"") is PylockToml
+
+
+def test_a_blank_file_locks_nothing() -> None:
+    parsed = parse_shared(
+        PylockToml, "osv-scalibr-lockfiles/language/python/pylock/testdata/empty.toml"
+    )
+    assert parsed.components == ()

@@ -37,10 +37,6 @@ EXTRACTORS: dict[str, type[InventoryFormat]] = {
 REJECTED = None
 # Counts we assert beyond what the names say, and the names that would mislead.
 EXPECTED: dict[str, int | None] = {
-    # PEP 751 requires lock-version: an empty pylock.toml is not a lock file.
-    "python/pylock/testdata/empty.toml": REJECTED,
-    # A zero-byte Pipfile.lock is not JSON.
-    "python/pipfilelock/testdata/empty-file": REJECTED,
     # Dependency paths that name no package cannot be read.
     "javascript/pnpmlock/testdata/invalid-path.yaml": REJECTED,
     "javascript/pnpmlock/testdata/invalid-paths.yaml": REJECTED,

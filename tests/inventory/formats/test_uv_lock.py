@@ -60,8 +60,12 @@ source = { registry = "https://pypi.org/simple" }
 """
     parsed = UvLock().parse("uv.lock", data)
     assert {c.name: c.dev for c in parsed.components} == {
+        "app": False,  # the project, packaged (editable): listed and named, as osv-scanner does
         "requests": False,
         "idna": False,
         "pytest": True,
         "pluggy": True,
     }
+    assert parsed.warnings == (
+        "1 local package(s); their version is not a registry release: app@0.1.0",
+    )

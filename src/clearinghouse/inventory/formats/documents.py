@@ -24,8 +24,10 @@ def text_of(name: str, data: bytes) -> str:
 
 
 def json_object(name: str, data: bytes) -> dict[str, Any]:
-    """A JSON document whose top level is an object."""
+    """A JSON document whose top level is an object; a blank file is an empty object."""
     text = text_of(name, data)
+    if not text.strip():
+        return {}  # an empty lockfile locks nothing, as osv-scanner reads it
     try:
         document = json.loads(text)
     except json.JSONDecodeError as err:

@@ -3,8 +3,8 @@
 Every `[[package]]` is a component. Development-only packages are those Poetry puts only in
 non-main groups: `category = "dev"` in lock 1.x, `groups` without "main" in lock 2.1 (Poetry
 2); lock 2.0 records neither, so nothing is marked dev there. Packages from a git repository
-keep the version Poetry recorded (osv-scanner reports them too); packages from a local
-directory or file have no registry release, so they are left out and named in a warning.
+or a local directory or file keep the version Poetry recorded, as osv-scanner lists them; the
+local ones are also named in a warning, since their version is not a registry release.
 """
 
 from __future__ import annotations
@@ -45,8 +45,7 @@ class PoetryLock(InventoryFormat):
                 raise InventoryRejected(f"{name}: {where} has no name or no version")
             source = table_at(name, package, "source", f"{where}.")
             if source.get("type") in _LOCAL_SOURCES:
-                local.append(f"{package_name} ({source.get('url', '?')})")
-                continue
+                local.append(f"{package_name}@{version} ({source.get('url', '?')})")
             components.append(
                 Component(
                     name=package_name,
@@ -60,7 +59,7 @@ class PoetryLock(InventoryFormat):
         warnings = []
         if local:
             warnings.append(
-                f"{len(local)} local package(s) have no registry release and are not listed: "
+                f"{len(local)} local package(s); their version is not a registry release: "
                 + ", ".join(local)
             )
         return ParsedInventory(

@@ -1,10 +1,11 @@
 """PEP 751 lock files (pylock.toml, pylock.<name>.toml).
 
-`lock-version` must be present and of major version 1 (the PEP asks readers to refuse a major
-version they do not know), and `packages` must be present. Each package needs a name. A package
-with a version is a component, wherever it comes from (index, archive or VCS: osv-scanner lists
-those too). A package without a version (a source tree: a local directory, or a VCS checkout the
-locker did not version) is left out and named in a warning, as pip-audit skips it.
+A blank file locks nothing. Otherwise `lock-version` must be present and of major version 1
+(the PEP asks readers to refuse a major version they do not know), and `packages` must be
+present. Each package needs a name. A package with a version is a component, wherever it comes
+from (index, archive or VCS: osv-scanner lists those too). A package without a version (a source
+tree: a local directory, or a VCS checkout the locker did not version) is left out and named in
+a warning, as pip-audit skips it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class PylockToml(InventoryFormat):
 
     def parse(self, name: str, data: bytes) -> ParsedInventory:
         document = toml_table(name, data)
+        if not document and not data.strip():
+            return ParsedInventory(format_id=self.format_id, components=())
         lock_version = document.get("lock-version")
         if lock_version is None:
             raise InventoryRejected(f"{name}: lock-version is missing (PEP 751 requires it)")

@@ -1,10 +1,13 @@
 """uv's lockfile (uv.lock).
 
-Every `[[package]]` from a registry, a git repository or a URL is a component, with the version
-uv recorded. The project itself and its workspace members (source `virtual`, `editable`) and
-local directories or files (`directory`, `path`) have no registry release and are left out, as
-osv-scanner does. A package is development-only when it is reached only through a local
-project's `dev-dependencies` (uv's dependency groups), never through its dependencies or extras.
+Every `[[package]]` is a component with the version uv recorded, as osv-scanner lists them,
+except the project itself when it is not a package (source `virtual = "."`). Local packages
+(workspace members and the project as `editable`, `directory`, `path` sources) are also named
+in a warning, since their version is not a registry release; one without a version (a dynamic
+version uv does not record) is left out. A package is development-only when it is reached only
+through a local package's `dev-dependencies` (uv's dependency groups), never through its
+dependencies or extras (extras are optional features, not development tools, even when named
+"dev"; osv-scanner marks the packages of extras with the extra's name).
 """
 
 from __future__ import annotations
@@ -48,13 +51,18 @@ class UvLock(InventoryFormat):
                 local.add(package_name)
         runtime, development = _reachable(name, packages, local)
         components: list[Component] = []
+        named: list[str] = []
         for index, package in enumerate(packages):
             package_name = str(package["name"])
-            if package_name in local:
-                continue
             where = f"package[{index}]"
+            if table_at(name, package, "source", f"{where}.").get("virtual") == ".":
+                continue  # the project itself, not a package
             version = string_at(name, package, "version", f"{where}.")
-            if not version:
+            if package_name in local:
+                named.append(f"{package_name}@{version or '(no version: not listed)'}")
+                if not version:
+                    continue
+            elif not version:
                 raise InventoryRejected(f"{name}: {where} ({package_name}) has no version")
             components.append(
                 Component(
@@ -67,9 +75,16 @@ class UvLock(InventoryFormat):
                 )
             )
         version_field = document.get("version")
+        warnings = []
+        if named:
+            warnings.append(
+                f"{len(named)} local package(s); their version is not a registry release: "
+                + ", ".join(named)
+            )
         return ParsedInventory(
             format_id=self.format_id,
             components=tuple(components),
+            warnings=tuple(warnings),
             spec_version=None if version_field is None else str(version_field),
         )
 
