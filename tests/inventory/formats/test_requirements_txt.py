@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from clearinghouse.inventory.formats.interface import InventoryRejected
 from clearinghouse.inventory.formats.registry import detect
 from clearinghouse.inventory.formats.requirements_txt import RequirementsTxt, logical_lines
 from tests.inventory.formats.lockfile_helpers import pairs, parse_shared
@@ -96,8 +97,22 @@ def test_requirements_files_are_recognized_by_name(file_name: str) -> None:
     assert detect(file_name, b"flask==1.0.0\n") is RequirementsTxt
 
 
-def test_other_text_files_are_not_requirements() -> None:
-    from clearinghouse.inventory.formats.interface import InventoryRejected
+def test_a_text_file_of_requirements_is_recognized_by_its_lines() -> None:
+    # requirements/prod.txt reaches the detector as prod.txt.
+    assert detect("prod.txt", b"# pinned\n-i https://pypi.org/simple\nflask==1.0.0\n") is (
+        RequirementsTxt
+    )
 
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"Remember to pin flask==1.0.0 before the release.\n",
+        b"flask\ndjango\n",  # bare names: a word list as much as requirements
+        b"--unknown-option\nflask==1.0.0\n",
+        b"\xff\xfe",
+    ],
+)
+def test_other_text_files_are_not_requirements(head: bytes) -> None:
     with pytest.raises(InventoryRejected):
-        detect("notes.txt", b"flask==1.0.0\n")
+        detect("notes.txt", head)

@@ -99,10 +99,16 @@ class RequirementsTxt(InventoryFormat):
 
     @classmethod
     def sniff(cls, name: str, head: bytes) -> bool:
-        """Requirements files are named in many ways; the name says it, not the content."""
-        del head
+        """A `.txt` named like a requirements file, or one whose lines are all requirements.
+
+        Requirements files are named in many ways (`requirements-dev.txt`, `dev-requirements.txt`,
+        `requirements/prod.txt`, where only `prod.txt` reaches us), so a `.txt` file also counts
+        when each of its lines is a requirement or a pip option and one pins or bounds a version.
+        """
         lowered = name.lower()
-        return lowered.endswith(".txt") and "requirements" in lowered
+        if not lowered.endswith(".txt"):
+            return False
+        return "requirements" in lowered or _looks_like_requirements(head)
 
     def parse(self, name: str, data: bytes) -> ParsedInventory:
         components: list[Component] = []
@@ -132,6 +138,28 @@ class RequirementsTxt(InventoryFormat):
         return ParsedInventory(
             format_id=self.format_id, components=tuple(components), warnings=tuple(warnings)
         )
+
+
+def _looks_like_requirements(head: bytes) -> bool:
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    if not text.endswith("\n"):
+        text = text.rpartition("\n")[0]  # the head may end in the middle of a line
+    versioned = False
+    for line in logical_lines(text):
+        if line.text.startswith("-"):
+            option = line.text.split(" ", 1)[0].split("=", 1)[0]
+            if option not in _INCLUDES | _EDITABLE | _GLOBAL_OPTIONS:
+                return False
+            continue
+        try:
+            requirement = Requirement(split_options(line.text)[0])
+        except InvalidRequirement:
+            return False
+        versioned = versioned or bool(requirement.specifier) or bool(requirement.url)
+    return versioned
 
 
 def _option_warning(text: str, where: str) -> str | None:
