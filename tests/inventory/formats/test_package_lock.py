@@ -97,3 +97,10 @@ def test_shrinkwrap_files_are_the_same_format() -> None:
 def test_malformed_lockfiles_are_rejected(data: bytes, message: str) -> None:
     with pytest.raises(InventoryRejected, match=message):
         PackageLockJson().parse("package-lock.json", data)
+
+
+def test_an_unknown_lockfile_version_is_read_with_a_warning() -> None:
+    data = b'{"lockfileVersion": 4, "packages": {"node_modules/ms": {"version": "2.1.3"}}}'
+    parsed = PackageLockJson().parse("package-lock.json", data)
+    assert pairs(parsed) == {("ms", "2.1.3")}
+    assert parsed.warnings == ("lockfileVersion 4 is not one we know (1 to 3); read as 3",)

@@ -81,11 +81,12 @@ def test_environment_variables_and_invalid_lines_are_warnings() -> None:
 
 
 def test_logical_lines_join_continuations_and_drop_comments() -> None:
-    text = "a==1 \\\n  --hash=sha256:1\n# comment\nb==2 # trailing\nc==3 \\"
+    text = "a==1 \\\n  --hash=sha256:1\n# comment \\\nb==2 # trailing\nc==3 \\\n# ends it\nd==4 \\"
     assert [(line.number, line.text) for line in logical_lines(text)] == [
         (1, "a==1   --hash=sha256:1"),
         (4, "b==2"),
         (5, "c==3"),
+        (7, "d==4"),
     ]
 
 

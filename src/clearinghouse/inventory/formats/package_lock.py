@@ -64,6 +64,8 @@ class PackageLockJson(InventoryFormat):
             c.location or c.name for c in found.values() if c.version is None or c.location in local
         ]
         warnings = []
+        if version is not None and version not in (1, 2, 3):
+            warnings.append(f"lockfileVersion {version!r} is not one we know (1 to 3); read as 3")
         if unregistered:
             warnings.append(
                 f"{len(unregistered)} package(s) come from a local folder or git; their version "

@@ -62,8 +62,8 @@ def logical_lines(text: str) -> Iterator[_Line]:
     for number, raw in enumerate(text.splitlines(), start=1):
         if not pending:
             start = number
-        # A comment line inside a continuation ends it, as in pip.
-        if pending and raw.lstrip().startswith("#"):
+        # A comment line never continues, and inside a continuation it ends it, as in pip.
+        if raw.lstrip().startswith("#"):
             yield from _finish(start, pending)
             pending = []
             continue
