@@ -104,3 +104,29 @@ def test_an_unknown_lockfile_version_is_read_with_a_warning() -> None:
     parsed = PackageLockJson().parse("package-lock.json", data)
     assert pairs(parsed) == {("ms", "2.1.3")}
     assert parsed.warnings == ("lockfileVersion 4 is not one we know (1 to 3); read as 3",)
+
+
+def test_direct_dependencies_are_the_declared_ones_at_the_top() -> None:
+    parsed = parse_shared(
+        PackageLockJson, "osv-scanner-fixtures/testdata/locks-licenses/package-lock.json"
+    )
+    assert {c.name: c.direct for c in parsed.components} == {
+        "babel": True,
+        "human-signals": True,
+        "ms": True,
+        "type-fest": True,
+    }
+    nested = parse_shared(PackageLockJson, f"{SCALIBR}/nested-dependencies.v2.json")
+    assert {c.direct for c in nested.components} == {None}  # the root declares nothing here
+    data = b"""{"lockfileVersion": 3, "packages": {
+        "": {"dependencies": {"a": "^1"}, "devDependencies": {"cjs": "npm:b@^2"}},
+        "node_modules/a": {"version": "1.0.0"},
+        "node_modules/cjs": {"name": "b", "version": "2.0.0", "dev": true},
+        "node_modules/a/node_modules/b": {"version": "2.0.0"},
+        "node_modules/c": {"version": "3.0.0"}}}"""
+    found = PackageLockJson().parse("package-lock.json", data).components
+    assert {(c.name, c.direct, c.dev) for c in found} == {
+        ("a", True, False),
+        ("b", True, False),  # direct through its alias, and also a runtime dependency of a
+        ("c", False, False),
+    }

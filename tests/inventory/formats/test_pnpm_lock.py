@@ -96,3 +96,17 @@ def test_versions_stay_text() -> None:
 def test_broken_files_are_rejected(fixture: str) -> None:
     with pytest.raises(InventoryRejected, match=fixture.replace(".", r"\.")):
         parse_shared(PnpmLock, f"{SCALIBR}/{fixture}")
+
+
+def test_direct_dependencies_come_from_the_importers() -> None:
+    v6 = parse_shared(PnpmLock, f"{SCALIBR}/peer-dependencies-v6.yaml")
+    assert {c.name for c in v6.components if c.direct} == {"react-dom"}
+    assert all(c.direct is False for c in v6.components if c.name != "react-dom")
+    # git and tarball dependencies are matched by their key
+    v9 = parse_shared(PnpmLock, f"{SCALIBR}/commits.v9.yaml")
+    assert [c.direct for c in v9.components] == [True, True]
+    one = parse_shared(PnpmLock, f"{SCALIBR}/one-package.v9.yaml")
+    assert [c.direct for c in one.components] == [True]
+    data = b"lockfileVersion: '9.0'\npackages:\n  ms@2.1.3:\n    resolution: {}\n"
+    (ms,) = PnpmLock().parse("pnpm-lock.yaml", data).components
+    assert ms.direct is None  # no importers: the file does not say

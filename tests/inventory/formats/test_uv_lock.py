@@ -23,6 +23,9 @@ def test_extras_are_not_development_dependencies() -> None:
     parsed = parse_shared(UvLock, f"{SCALIBR}/grouped-packages.lock")
     assert len(parsed.components) == 14
     assert not any(c.dev for c in parsed.components)
+    # The project depends on emoji, and on click, black and flake8 through its extras.
+    direct = {c.name for c in parsed.components if c.direct}
+    assert direct == {"emoji", "click", "black", "flake8"}
 
 
 def test_dependency_groups_mark_what_only_they_reach() -> None:
@@ -69,3 +72,10 @@ source = { registry = "https://pypi.org/simple" }
     assert parsed.warnings == (
         "1 local package(s); their version is not a registry release: app@0.1.0",
     )
+    assert {c.name: c.direct for c in parsed.components} == {
+        "app": None,
+        "requests": True,
+        "idna": False,
+        "pytest": True,
+        "pluggy": False,
+    }

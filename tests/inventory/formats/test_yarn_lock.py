@@ -96,3 +96,28 @@ def test_descriptors() -> None:
 def test_malformed_lockfiles_are_rejected(data: bytes, message: str) -> None:
     with pytest.raises(InventoryRejected, match=message):
         YarnLock().parse("yarn.lock", data)
+
+
+def test_berry_direct_dependencies_are_what_the_workspaces_declare() -> None:
+    parsed = parse_shared(YarnLock, f"{SCALIBR}/with-aliases.v2.lock")
+    assert [c.direct for c in parsed.components] == [True, True, True]
+    data = b"""__metadata:
+  version: 8
+"app@workspace:.":
+  version: 0.0.0-use.local
+  resolution: "app@workspace:."
+  dependencies:
+    debug: "npm:^4.3.0"
+"debug@npm:^4.3.0":
+  version: 4.3.4
+  resolution: "debug@npm:4.3.4"
+  dependencies:
+    ms: "npm:2.1.2"
+"ms@npm:2.1.2":
+  version: 2.1.2
+  resolution: "ms@npm:2.1.2"
+"""
+    found = YarnLock().parse("yarn.lock", data).components
+    assert {(c.name, c.direct) for c in found} == {("debug", True), ("ms", False)}
+    classic = parse_shared(YarnLock, f"{SCALIBR}/two-packages.v1.lock")
+    assert {c.direct for c in classic.components} == {None}  # classic does not record it

@@ -16,6 +16,10 @@ version 1 the `version` is the git URL, so there is none); local folders (`file:
 workspace members outside `node_modules`) keep the folder's own version in v2+ and have none in
 v1. Both are named in a warning, since their version is not a registry release. Symlinks
 (`link: true`) are skipped: the folder they point to is its own entry.
+
+A package is direct when it is installed at the top of the project or of a workspace member
+(`node_modules/<name>`, `packages/a/node_modules/<name>`) under a name that one of them
+declares; version 1 does not record what the project declares, so there it is not known.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from clearinghouse.inventory.formats.interface import (
 from clearinghouse.inventory.formats.purls import npm_name_problem, npm_purl
 
 _NODE_MODULES = "node_modules/"
+_DECLARED = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
 
 
 class PackageLockJson(InventoryFormat):
@@ -58,8 +63,12 @@ class PackageLockJson(InventoryFormat):
             seen = found.get(key)
             if seen is None:
                 found[key] = component
-            elif seen.dev and not component.dev:
-                found[key] = replace(seen, dev=False)
+            else:  # one runtime copy makes it a runtime package, one direct copy a direct one
+                found[key] = replace(
+                    seen,
+                    dev=seen.dev and component.dev,
+                    direct=True if seen.direct or component.direct else seen.direct,
+                )
         unregistered = [
             c.location or c.name for c in found.values() if c.version is None or c.location in local
         ]
@@ -80,6 +89,7 @@ class PackageLockJson(InventoryFormat):
 
 
 def _from_packages(name: str, packages: dict[str, Any], local: list[str]) -> list[Component]:
+    declared = _declared(packages)
     components = []
     for path, entry in packages.items():
         if path == "":
@@ -93,8 +103,27 @@ def _from_packages(name: str, packages: dict[str, Any], local: list[str]) -> lis
         if _NODE_MODULES not in path:
             local.append(where)
         version = string_at(name, entry, "version", f"{where}.")
-        components.append(_component(name, package_name, version, entry.get("dev") is True, where))
+        dev = entry.get("dev") is True
+        component = _component(name, package_name, version, dev, where)
+        if declared and _NODE_MODULES in path:
+            prefix, _, installed_as = path.rpartition(_NODE_MODULES)
+            direct = _NODE_MODULES not in prefix and installed_as in declared
+            component = replace(component, direct=direct)
+        components.append(component)
     return components
+
+
+def _declared(packages: dict[str, Any]) -> set[str]:
+    """The names the project and its workspace members declare (empty when none is recorded)."""
+    names: set[str] = set()
+    for path, entry in packages.items():
+        if _NODE_MODULES in path or not isinstance(entry, dict):
+            continue
+        for group in _DECLARED:
+            declared = entry.get(group)
+            if isinstance(declared, dict):
+                names.update(declared)
+    return names
 
 
 def _name_from_path(path: str) -> str:

@@ -12,7 +12,8 @@ path) is left out and named in a warning.
 
 Development-only: v5 to v8 mark each package `dev: true`; v9 does not, so a package is dev-only
 when it is reached from the importers' `devDependencies` and never from their `dependencies`
-or `optionalDependencies`, following `snapshots`.
+or `optionalDependencies`, following `snapshots`. Direct: a package at a version the project
+or a workspace member (`importers`; the top level before v9) depends on.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from clearinghouse.inventory.formats.interface import (
 from clearinghouse.inventory.formats.purls import npm_name_problem, npm_purl
 
 _RUNTIME_GROUPS = ("dependencies", "optionalDependencies")
+_IMPORTER_GROUPS = (*_RUNTIME_GROUPS, "devDependencies")
 
 
 class PnpmLock(InventoryFormat):
@@ -43,6 +45,7 @@ class PnpmLock(InventoryFormat):
         major = _major(name, raw_version)
         packages = table_at(name, document, "packages", "")
         dev_only = _v9_dev_only(name, document) if major >= 9 else set()
+        direct = _direct(name, document, major)
         found: dict[tuple[str, str | None], Component] = {}
         unversioned: list[str] = []
         local: list[str] = []
@@ -65,6 +68,7 @@ class PnpmLock(InventoryFormat):
                 ecosystem="npm",
                 purl=npm_purl(package_name, version),
                 dev=dev,
+                direct=None if direct is None else _is_direct(key, package_name, version, direct),
                 location=where,
             )
             seen = found.get((package_name, version))
@@ -169,15 +173,52 @@ def _from_path(key: str, major: int) -> tuple[str | None, str | None]:
     return package, rest[0].split("_", 1)[0]
 
 
+def _importers(name: str, document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The project and its workspace members: the top level (before v9) and `importers`."""
+    found = [document]
+    for path, importer in table_at(name, document, "importers", "").items():
+        if not isinstance(importer, dict):
+            raise InventoryRejected(f"{name}: importers[{path!r}] is not a mapping")
+        found.append(importer)
+    return found
+
+
+def _is_direct(key: str, package_name: str, version: str, direct: set[str]) -> bool:
+    return f"{package_name}@{version}" in direct or _strip_peers(key) in direct
+
+
+def _direct(name: str, document: dict[str, Any], major: int) -> set[str] | None:
+    """What the importers depend on, as `name@version` or as the package's key (git, file).
+
+    None when the file records no importer dependencies at all.
+    """
+    found: set[str] = set()
+    recorded = False
+    for importer in _importers(name, document):
+        for group in _IMPORTER_GROUPS:
+            for dependency, spec in table_at(name, importer, group, "").items():
+                recorded = True
+                reference = spec.get("version") if isinstance(spec, dict) else spec
+                if not isinstance(reference, str):
+                    continue
+                if reference[:1].isdigit():  # a version, perhaps with peers
+                    found.add(f"{dependency}@{reference.split('(')[0].split('_')[0]}")
+                else:  # the package's key (v9: after "name@"): an alias's real one, git, a file
+                    found.add(_strip_peers(reference).replace("file:./", "file:", 1))
+                    found.add(_strip_peers(f"{dependency}@{reference}"))
+                    real, version = _from_path(reference, major)
+                    if real and version:
+                        found.add(f"{real}@{version.split('(')[0]}")
+    return found if recorded else None
+
+
 def _v9_dev_only(name: str, document: dict[str, Any]) -> set[str]:
     """Package keys (without peers) reached only from the importers' devDependencies."""
     snapshots = table_at(name, document, "snapshots", "")
     runtime: list[str] = []
     development: list[str] = []
-    for importer_path, importer in table_at(name, document, "importers", "").items():
-        if not isinstance(importer, dict):
-            raise InventoryRejected(f"{name}: importers[{importer_path!r}] is not a mapping")
-        for group in (*_RUNTIME_GROUPS, "devDependencies"):
+    for importer in _importers(name, document)[1:]:
+        for group in _IMPORTER_GROUPS:
             target = development if group == "devDependencies" else runtime
             for dependency, spec in table_at(name, importer, group, "").items():
                 version = spec.get("version") if isinstance(spec, dict) else spec

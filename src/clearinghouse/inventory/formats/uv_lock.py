@@ -7,7 +7,8 @@ in a warning, since their version is not a registry release; one without a versi
 version uv does not record) is left out. A package is development-only when it is reached only
 through a local package's `dev-dependencies` (uv's dependency groups), never through its
 dependencies or extras (extras are optional features, not development tools, even when named
-"dev"; osv-scanner marks the packages of extras with the extra's name).
+"dev"; osv-scanner marks the packages of extras with the extra's name). A package is direct
+when a local package depends on it.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class UvLock(InventoryFormat):
             source = table_at(name, package, "source", f"{where}.")
             if any(key in source for key in _LOCAL_SOURCES):
                 local.add(package_name)
-        runtime, development = _reachable(name, packages, local)
+        runtime, development, declared = _reachable(name, packages, local)
         components: list[Component] = []
         named: list[str] = []
         for index, package in enumerate(packages):
@@ -71,6 +72,7 @@ class UvLock(InventoryFormat):
                     ecosystem="PyPI",
                     purl=pypi_purl(package_name, version),
                     dev=package_name in development and package_name not in runtime,
+                    direct=None if package_name in local or not local else package_name in declared,
                     location=where,
                 )
             )
@@ -91,8 +93,9 @@ class UvLock(InventoryFormat):
 
 def _reachable(
     name: str, packages: list[dict[str, Any]], local: set[str]
-) -> tuple[set[str], set[str]]:
-    """Package names reached from the local projects' runtime and development dependencies."""
+) -> tuple[set[str], set[str], set[str]]:
+    """Package names reached from the local packages' runtime and development dependencies,
+    and the names the local packages depend on themselves."""
     edges: dict[str, set[str]] = {}
     runtime_roots: set[str] = set()
     dev_roots: set[str] = set()
@@ -111,7 +114,7 @@ def _reachable(
         targets |= runtime
         if package_name in local:
             runtime_roots |= runtime
-    return _closure(runtime_roots, edges), _closure(dev_roots, edges)
+    return _closure(runtime_roots, edges), _closure(dev_roots, edges), runtime_roots | dev_roots
 
 
 def _names(name: str, value: object, where: str) -> set[str]:

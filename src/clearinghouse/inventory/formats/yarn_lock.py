@@ -10,12 +10,14 @@ registry, git, a patch (`patch:`) or a local folder (`file:`, `link:`, `portal:`
 workspace members). The local ones are also named in a warning, since their version is the
 folder's own, not a registry release. The project itself (berry `workspace:.`) is not a
 component. Yarn does not record which packages are development-only, so none is marked dev.
+Berry records what each workspace depends on, so there a package is direct when a workspace's
+dependency descriptor resolved to it; classic does not, so there it is not known.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from clearinghouse.inventory.formats.documents import text_of, yaml_mapping
 from clearinghouse.inventory.formats.interface import (
@@ -155,6 +157,7 @@ def _classic_component(name: str, entry: _Entry, local: list[str]) -> Component:
 def _berry_components(
     name: str, document: dict[str, object], local: list[str]
 ) -> list[Component | None]:
+    declared = _workspace_descriptors(document)
     components: list[Component | None] = []
     for key, entry in document.items():
         if key == "__metadata":
@@ -172,5 +175,24 @@ def _berry_components(
             continue
         if spec.startswith(_LOCAL_PROTOCOLS):
             local.append(f"{package_name}@{version} ({spec})")
-        components.append(_component(name, package_name, version, where))
+        component = _component(name, package_name, version, where)
+        if declared is not None:
+            descriptors = {d.strip() for d in key.split(",")}
+            component = replace(component, direct=bool(descriptors & declared))
+        components.append(component)
     return components
+
+
+def _workspace_descriptors(document: dict[str, object]) -> set[str] | None:
+    """The descriptors (`name@npm:^1.0.0`) the workspaces depend on; None when none is recorded."""
+    found: set[str] = set()
+    workspaces = 0
+    for entry in document.values():
+        if not isinstance(entry, dict) or "@workspace:" not in str(entry.get("resolution", "")):
+            continue
+        workspaces += 1
+        for group in ("dependencies", "peerDependencies"):
+            dependencies = entry.get(group)
+            if isinstance(dependencies, dict):
+                found.update(f"{dependency}@{spec}" for dependency, spec in dependencies.items())
+    return found if workspaces else None
