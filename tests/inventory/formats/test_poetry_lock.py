@@ -57,3 +57,9 @@ category = "dev"
 def test_a_package_without_version_is_rejected() -> None:
     with pytest.raises(InventoryRejected, match=r"poetry.lock: package\[0\] has no name or no"):
         PoetryLock().parse("poetry.lock", b'[[package]]\nname = "x"\n')
+
+
+def test_a_source_type_that_is_not_a_string_is_rejected() -> None:
+    data = b'[[package]]\nname = "x"\nversion = "1"\n[package.source]\ntype = ["git"]\n'
+    with pytest.raises(InventoryRejected, match=r"package\[0\]\.source\.type is a list"):
+        PoetryLock().parse("poetry.lock", data)

@@ -23,7 +23,7 @@ from clearinghouse.inventory.formats.interface import (
 )
 from clearinghouse.inventory.formats.purls import pypi_purl
 
-_LOCAL_SOURCES = {"directory", "file"}
+_LOCAL_SOURCES = ("directory", "file")
 
 
 class PoetryLock(InventoryFormat):
@@ -44,8 +44,9 @@ class PoetryLock(InventoryFormat):
             if not package_name or not version:
                 raise InventoryRejected(f"{name}: {where} has no name or no version")
             source = table_at(name, package, "source", f"{where}.")
-            if source.get("type") in _LOCAL_SOURCES:
-                local.append(f"{package_name}@{version} ({source.get('url', '?')})")
+            if string_at(name, source, "type", f"{where}.source.") in _LOCAL_SOURCES:
+                url = string_at(name, source, "url", f"{where}.source.") or "?"
+                local.append(f"{package_name}@{version} ({url})")
             components.append(
                 Component(
                     name=package_name,
