@@ -2,8 +2,9 @@
 
 For every case whose stderr/stdout says "Scanned <file> file and found N packages" for a file of
 our Python and JavaScript lockfile formats, we find N packages too. Where the snapshot lists
-packages (the vulnerability tables, JSON results) each name@version of that file is one of ours;
-with `--all-packages` the JSON lists every package and the sets are equal.
+packages (vulnerability, licence and deprecation tables, JSON results) each name@version of
+that file is one of ours; with `--all-packages` the JSON lists every package and the sets are
+equal. Where osv-scanner was told to read a file as a format it is not, it fails, and so do we.
 
 Where osv-scanner counts differently, by design:
 - it follows `-r` includes of requirements files (we warn instead: one upload is one file), so
@@ -134,21 +135,40 @@ def test_package_count_equals_osv_scanner(test: str, relative: str, count: int) 
     assert ours == count, f"{test}: osv-scanner found {count} packages in {relative}, we {ours}"
 
 
-TABLE_ROW = re.compile(
-    r"^\| https://osv\.dev/\S+\s*\|[^|]*\|\s*(\S+)\s*\|\s*(\S+)\s*\|\s*(\S+)\s*\|[^|]*\|"
-    r"\s*testdata/(\S+)\s*\|$",
-    re.M,
-)
+def _table_rows(text: str) -> list[tuple[str, str, str, str]]:
+    """(ecosystem, package, version, source) of every table row that names a package.
+
+    The vulnerability, licence and deprecation tables all have ECOSYSTEM, PACKAGE, VERSION
+    and SOURCE columns; rows continuing the one above (more aliases) leave them blank.
+    """
+    rows = []
+    columns: dict[str, int] = {}
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            if not line.startswith("+"):
+                columns = {}
+            continue
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if {"ECOSYSTEM", "PACKAGE", "VERSION", "SOURCE"} <= set(cells):
+            columns = {cell: index for index, cell in enumerate(cells)}
+        elif columns and len(cells) == len(columns) and cells[columns["PACKAGE"]]:
+            ecosystem, package, version, source = (
+                cells[columns[c]] for c in ("ECOSYSTEM", "PACKAGE", "VERSION", "SOURCE")
+            )
+            rows.append((ecosystem, package, version, source.removeprefix("testdata/")))
+    return rows
+
+
 TABLE_CASES = sorted(
     (test, relative, ecosystem, package, version)
     for test, parts in BLOCKS.items()
-    for ecosystem, package, version, relative in TABLE_ROW.findall(parts.get("1", ""))
+    for ecosystem, package, version, relative in _table_rows(parts.get("1", ""))
     if _format(relative) is not None
 )
 
 
 def test_the_tables_list_packages_of_ours() -> None:
-    assert len(TABLE_CASES) == 96
+    assert len(TABLE_CASES) == 99  # 96 vulnerability rows, 3 licence rows
 
 
 @pytest.mark.parametrize(("test", "relative", "ecosystem", "package", "version"), TABLE_CASES)
@@ -204,3 +224,26 @@ def test_json_packages_are_ours(test: str, relative: str, listed: set[tuple[str,
         assert listed == ours
     else:  # only the packages with findings are listed
         assert listed <= ours
+
+
+ERROR = re.compile(
+    r"Error during extraction: \(extracting as javascript/packagelockjson\) "
+    r"<rootdir>/testdata/(\S+): could not extract"
+)
+WRONG_FORMAT = sorted(
+    {
+        (test, relative)
+        for test, parts in BLOCKS.items()
+        for relative in ERROR.findall("\n".join(parts.values()))
+    }
+)
+
+
+def test_the_snapshot_has_files_read_as_the_wrong_format() -> None:
+    assert [relative for _, relative in WRONG_FORMAT] == ["locks-many/yarn.lock"] * 2
+
+
+@pytest.mark.parametrize(("test", "relative"), WRONG_FORMAT)
+def test_a_file_read_as_package_lock_json_that_is_not_fails(test: str, relative: str) -> None:
+    with pytest.raises(InventoryRejected, match=r"yarn\.lock: not JSON"):
+        parse_shared(PackageLockJson, f"osv-scanner-fixtures/testdata/{relative}")
