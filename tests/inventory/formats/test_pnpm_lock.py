@@ -110,3 +110,10 @@ def test_direct_dependencies_come_from_the_importers() -> None:
     data = b"lockfileVersion: '9.0'\npackages:\n  ms@2.1.3:\n    resolution: {}\n"
     (ms,) = PnpmLock().parse("pnpm-lock.yaml", data).components
     assert ms.direct is None  # no importers: the file does not say
+
+
+def test_yaml_aliases_are_refused_so_nested_ones_cannot_explode() -> None:
+    levels = "".join(f"l{n}: &l{n} [*l{n - 1}, *l{n - 1}, *l{n - 1}]\n" for n in range(1, 30))
+    data = ("l0: &l0 [x]\n" + levels + "lockfileVersion: *l29\n").encode()
+    with pytest.raises(InventoryRejected, match=r"aliases \(\*name\) have no place in a lockfile"):
+        PnpmLock().parse("pnpm-lock.yaml", data)

@@ -121,3 +121,9 @@ def test_berry_direct_dependencies_are_what_the_workspaces_declare() -> None:
     assert {(c.name, c.direct) for c in found} == {("debug", True), ("ms", False)}
     classic = parse_shared(YarnLock, f"{SCALIBR}/two-packages.v1.lock")
     assert {c.direct for c in classic.components} == {None}  # classic does not record it
+
+
+def test_berry_yaml_aliases_are_refused() -> None:
+    data = b'__metadata:\n  version: 8\n"a@npm:1":\n  version: &v 1.0.0\n  resolution: *v\n'
+    with pytest.raises(InventoryRejected, match="aliases"):
+        YarnLock().parse("yarn.lock", data)

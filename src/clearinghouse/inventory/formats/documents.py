@@ -52,15 +52,27 @@ def toml_table(name: str, data: bytes) -> dict[str, Any]:
         raise InventoryRejected(f"{name}: nested too deeply to be a lockfile") from err
 
 
+class _LockfileYamlLoader(yaml.BaseLoader):
+    """YAML's base schema without aliases: lockfiles never use them, and a few nested aliases
+    expand into more nodes than any machine can walk ("billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) have no place in a lockfile", self.get_mark()
+            )
+        return super().compose_node(parent, index)
+
+
 def yaml_mapping(name: str, data: bytes) -> dict[str, Any] | None:
     """A YAML document whose top level is a mapping; None for an empty document.
 
     Every scalar stays the string the file holds (YAML's base schema): a version `1.10` must not
-    become the number 1.1, and `true` is the string "true".
+    become the number 1.1, and `true` is the string "true". Aliases are refused.
     """
     text = text_of(name, data)
     try:
-        document = yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - builds plain data only
+        document = yaml.load(text, Loader=_LockfileYamlLoader)  # noqa: S506 - plain data only
     except yaml.YAMLError as err:
         where = getattr(err, "problem_mark", None)
         at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
