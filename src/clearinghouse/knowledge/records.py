@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,25 @@ def content_hash(fields: dict[str, Any], document: Any) -> str:
     content = {k: v for k, v in fields.items() if k != "origin"}
     canonical = orjson.dumps([content, _plain(document)], option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()
+
+
+@dataclass(frozen=True)
+class PreparedRecord:
+    """A source record with its stored fields and content hash worked out, ready to store.
+
+    Preparing is pure computation, so it is done where the record is parsed (possibly in a
+    worker process) and the storing side only writes.
+    """
+
+    record: SourceRecord
+    fields: dict[str, Any]
+    content_hash: str
+    document_digest: str = ""  # the input document's digest, or a provisional mark
+
+
+def prepare(record: SourceRecord) -> PreparedRecord:
+    fields = fields_of(record)
+    return PreparedRecord(record, fields, content_hash(fields, record.document))
 
 
 _PEP503 = re.compile(r"[-_.]+")

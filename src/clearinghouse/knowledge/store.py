@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import Insert, Table, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from clearinghouse.db import utcnow
+from clearinghouse.db import Base, utcnow
 from clearinghouse.knowledge.merge import StoredRecord, merged_fields
 from clearinghouse.knowledge.models import (
     AffectedPackageRow,
@@ -26,13 +26,7 @@ from clearinghouse.knowledge.models import (
     VulnerabilityEvent,
     new_id,
 )
-from clearinghouse.knowledge.records import (
-    content_hash,
-    fields_of,
-    lookup_name,
-    normalize_vendor,
-)
-from clearinghouse.knowledge.sources.interface import SourceRecord
+from clearinghouse.knowledge.records import PreparedRecord, lookup_name, normalize_vendor
 
 CHUNK = 400  # ids per IN (...) list: well under SQLite's variable limit
 
@@ -41,6 +35,13 @@ CHUNK = 400  # ids per IN (...) list: well under SQLite's variable limit
 class BatchResult:
     counts: Counter[str] = field(default_factory=Counter)
     touched: set[str] = field(default_factory=set)
+
+
+def _insert(model: type[Base]) -> Insert:
+    """A Core insert: for many plain rows it costs a fraction of the ORM's bulk insert."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return insert(table)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -69,18 +70,18 @@ def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def store_batch(session: Session, records: Sequence[SourceRecord], run_id: int) -> BatchResult:
+def store_batch(session: Session, records: Sequence[PreparedRecord], run_id: int) -> BatchResult:
     result = BatchResult()
     # A record repeated in one batch: the last copy wins; an identical earlier copy counts as
     # unchanged, a different one as changed (it was superseded within the run).
-    latest: dict[tuple[str, str], tuple[SourceRecord, dict[str, Any], str]] = {}
-    for record in records:
-        fields = fields_of(record)
-        digest = content_hash(fields, record.document)
+    latest: dict[tuple[str, str], PreparedRecord] = {}
+    for prepared_record in records:
+        record = prepared_record.record
         record_key = (record.source, record.record_id)
         if record_key in latest:
-            result.counts["unchanged" if latest[record_key][2] == digest else "changed"] += 1
-        latest[record_key] = (record, fields, digest)
+            same = latest[record_key].content_hash == prepared_record.content_hash
+            result.counts["unchanged" if same else "changed"] += 1
+        latest[record_key] = prepared_record
     prepared = list(latest.values())
 
     existing: dict[tuple[str, str], tuple[int, str, str, datetime | None]] = {}
@@ -103,15 +104,16 @@ def store_batch(session: Session, records: Sequence[SourceRecord], run_id: int) 
 
     todo = []
     moved: list[dict[str, Any]] = []
-    for record, fields, digest in prepared:
+    for item in prepared:
+        record, fields, digest = item.record, item.fields, item.content_hash
         known = existing.get((record.source, record.record_id))
         if known is not None and known[1] == digest:
             result.counts["unchanged"] += 1
             # An unchanged record of a changed document (a catalog with one new entry) now
             # belongs to that document: so the next run skips the document whole.
             record_key = (record.source, record.record_id)
-            if record.document_digest and document_digests[record_key] != record.document_digest:
-                moved.append({"id": known[0], "document_digest": record.document_digest})
+            if item.document_digest and document_digests[record_key] != item.document_digest:
+                moved.append({"id": known[0], "document_digest": item.document_digest})
         else:
             todo.append((record, fields, digest, known))
     if moved:
@@ -140,17 +142,29 @@ def store_batch(session: Session, records: Sequence[SourceRecord], run_id: int) 
         if known is not None:
             components.union(node, f"v:{known[2]}")
     members: dict[str, set[str]] = {}
-    for item in list(components.parent):
-        members.setdefault(components.find(item), set()).add(item)
+    for node_key in list(components.parent):
+        members.setdefault(components.find(node_key), set()).add(node_key)
     target: dict[str, str] = {}  # component root -> vulnerability id
     now = utcnow()
+    # A vulnerability new in this batch holds only records of this batch: it is written whole
+    # from memory, not inserted empty and then recomputed from what was just stored.
+    in_memory = {
+        f"r:{record.source}:{record.record_id}": StoredRecord(record.source, record.record_id, f)
+        for record, f, _, _ in todo
+    }
     new_vulnerabilities: list[dict[str, Any]] = []
     for root, items in members.items():
         vulnerabilities = sorted(i[2:] for i in items if i.startswith("v:"))
         if not vulnerabilities:
             vulnerability_id = new_id()
+            records_of = [in_memory[i] for i in sorted(items) if i.startswith("r:")]
             new_vulnerabilities.append(
-                {"id": vulnerability_id, "display_id": "", "created_at": now, "updated_at": now}
+                {
+                    "id": vulnerability_id,
+                    **_told_by(records_of),
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
         else:
             vulnerability_id = vulnerabilities[0]
@@ -159,7 +173,7 @@ def store_batch(session: Session, records: Sequence[SourceRecord], run_id: int) 
                 result.counts["merged"] += len(vulnerabilities) - 1
         target[root] = vulnerability_id
     if new_vulnerabilities:
-        session.execute(insert(Vulnerability), new_vulnerabilities)
+        session.execute(_insert(Vulnerability), new_vulnerabilities)
     created = {v["id"] for v in new_vulnerabilities}
 
     new_aliases: dict[str, str] = {}
@@ -176,7 +190,7 @@ def store_batch(session: Session, records: Sequence[SourceRecord], run_id: int) 
             "record_id": record.record_id,
             "vulnerability_id": vulnerability_id,
             "content_hash": digest,
-            "document_digest": record.document_digest,
+            "document_digest": latest[(record.source, record.record_id)].document_digest,
             "aliases": list(record.aliases),
             "fields": fields,
             "document": dict(record.document),
@@ -207,19 +221,24 @@ def store_batch(session: Session, records: Sequence[SourceRecord], run_id: int) 
             )
     row_ids = {(u["source"], u["record_id"]): u["id"] for u in updates}
     if inserts:
-        returned = session.execute(
-            insert(SourceRecordRow).returning(
-                SourceRecordRow.id,
-                SourceRecordRow.source,
-                SourceRecordRow.record_id,
-                sort_by_parameter_order=True,
-            ),
-            inserts,
-        )
-        for row_id, source, record_id in returned:
-            row_ids[(source, record_id)] = row_id
+        # Plain executemany, then the ids by key: RETURNING in parameter order makes SQLite
+        # insert one row per statement.
+        session.execute(_insert(SourceRecordRow), inserts)
+        for chunk in _chunks([(r["source"], r["record_id"]) for r in inserts]):
+            for row_id, source, record_id in session.execute(
+                select(SourceRecordRow.id, SourceRecordRow.source, SourceRecordRow.record_id).where(
+                    tuple_(SourceRecordRow.source, SourceRecordRow.record_id).in_(chunk)
+                )
+            ):
+                row_ids[(source, record_id)] = row_id
     _write_affected(session, todo, row_ids, target, components)
-    _refresh(session, result.touched, created, run_id, now)
+    if created:
+        events = [
+            {"vulnerability_id": v, "kind": "added", "run_id": run_id, "occurred_at": now}
+            for v in sorted(created)
+        ]
+        session.execute(_insert(VulnerabilityEvent), events)
+    _refresh(session, result.touched - created, run_id, now)
     return result
 
 
@@ -236,7 +255,7 @@ def _write_aliases(session: Session, owners: dict[str, str]) -> None:
     moved = [{"alias": a, "vulnerability_id": v} for a, v in owners.items() if a in present]
     fresh = [{"alias": a, "vulnerability_id": v} for a, v in owners.items() if a not in present]
     if fresh:
-        session.execute(insert(VulnerabilityAlias), fresh)
+        session.execute(_insert(VulnerabilityAlias), fresh)
     for row in moved:
         session.execute(
             update(VulnerabilityAlias)
@@ -292,9 +311,9 @@ def _write_affected(
                 }
             )
     if packages:
-        session.execute(insert(AffectedPackageRow), packages)
+        session.execute(_insert(AffectedPackageRow), packages)
     if products:
-        session.execute(insert(AffectedProductRow), products)
+        session.execute(_insert(AffectedProductRow), products)
 
 
 def _merge_into(session: Session, survivor: str, others: list[str], run_id: int) -> None:
@@ -322,10 +341,16 @@ def _merge_into(session: Session, survivor: str, others: list[str], run_id: int)
     )
 
 
-def _refresh(
-    session: Session, touched: set[str], created: set[str], run_id: int, now: datetime
-) -> None:
-    """Recompute each touched vulnerability from all its records; emit its event."""
+def _told_by(records: list[StoredRecord]) -> dict[str, Any]:
+    """A vulnerability's columns from its records, by the precedence rules."""
+    merged = merged_fields(records)
+    for name in ("published", "modified", "withdrawn"):
+        merged[name] = _when(merged[name])
+    return merged
+
+
+def _refresh(session: Session, touched: set[str], run_id: int, now: datetime) -> None:
+    """Recompute each touched existing vulnerability from all its records; emit its event."""
     by_vulnerability: dict[str, list[StoredRecord]] = {}
     for chunk in _chunks(sorted(touched)):
         for vulnerability_id, source, record_id, fields in session.execute(
@@ -340,7 +365,7 @@ def _refresh(
                 StoredRecord(source, record_id, fields)
             )
     was_withdrawn: dict[str, datetime | None] = {}
-    for chunk in _chunks(sorted(touched - created)):
+    for chunk in _chunks(sorted(touched)):
         was_withdrawn.update(
             (row.id, row.withdrawn)
             for row in session.execute(
@@ -349,24 +374,17 @@ def _refresh(
         )
     rows, events = [], []
     for vulnerability_id, records in by_vulnerability.items():
-        merged = merged_fields(records)
-        for name in ("published", "modified", "withdrawn"):
-            merged[name] = _when(merged[name])
+        merged = _told_by(records)
         rows.append({"id": vulnerability_id, **merged, "updated_at": now})
-        if vulnerability_id in created:
-            kind = "added"
-        elif merged["withdrawn"] and not was_withdrawn.get(vulnerability_id):
-            kind = "withdrawn"
-        else:
-            kind = "changed"
+        newly_withdrawn = merged["withdrawn"] and not was_withdrawn.get(vulnerability_id)
         events.append(
             {
                 "vulnerability_id": vulnerability_id,
-                "kind": kind,
+                "kind": "withdrawn" if newly_withdrawn else "changed",
                 "run_id": run_id,
                 "occurred_at": now,
             }
         )
     if rows:
         session.execute(update(Vulnerability), rows)
-        session.execute(insert(VulnerabilityEvent), events)
+        session.execute(_insert(VulnerabilityEvent), events)

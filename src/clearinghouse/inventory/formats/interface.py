@@ -33,6 +33,9 @@ class Component:
     ecosystem: str | None = None
     purl: str | None = None
     cpe: str | None = None  # a CPE 2.3 formatted string
+    # The source package a binary package was built from (dpkg, apk origin, rpm SOURCERPM): OS
+    # advisories (Debian, Alpine, Red Hat) name source packages, so the matcher looks this up.
+    source_name: str | None = None
     vendor: str | None = None  # devices and SBOM suppliers
     product: str | None = None
     dev: bool = False  # a development-only dependency, when the file says so

@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+from clearinghouse.inventory.formats.apk_installed import ApkInstalled
+from clearinghouse.inventory.formats.cargo_lock import CargoLock
+from clearinghouse.inventory.formats.composer_lock import ComposerLock
+from clearinghouse.inventory.formats.dpkg_status import DpkgStatus
+from clearinghouse.inventory.formats.gemfile_lock import GemfileLock
+from clearinghouse.inventory.formats.go_mod import GoMod
+from clearinghouse.inventory.formats.gradle_lockfile import GradleLockfile
 from clearinghouse.inventory.formats.interface import InventoryFormat, InventoryRejected
+from clearinghouse.inventory.formats.maven_pom import MavenPom
+from clearinghouse.inventory.formats.nuget_lock import NuGetLock
 from clearinghouse.inventory.formats.package_lock import PackageLockJson
 from clearinghouse.inventory.formats.pipfile_lock import PipfileLock
 from clearinghouse.inventory.formats.pnpm_lock import PnpmLock
 from clearinghouse.inventory.formats.poetry_lock import PoetryLock
 from clearinghouse.inventory.formats.pylock_toml import PylockToml
 from clearinghouse.inventory.formats.requirements_txt import RequirementsTxt
+from clearinghouse.inventory.formats.rpmdb_sqlite import RpmDbSqlite
 from clearinghouse.inventory.formats.uv_lock import UvLock
 from clearinghouse.inventory.formats.yarn_lock import YarnLock
 
 # Every format, in detection order: exact names first wins, then suffixes, then content.
 FORMATS: tuple[type[InventoryFormat], ...] = (
+    CargoLock,
+    GoMod,
+    GemfileLock,
+    ComposerLock,
+    NuGetLock,
+    GradleLockfile,
+    MavenPom,
+    DpkgStatus,
+    ApkInstalled,
+    RpmDbSqlite,
     RequirementsTxt,
     PoetryLock,
     UvLock,

@@ -37,22 +37,75 @@ GIT_COMMIT = re.compile(r"^(0|[a-f0-9]{40}|[a-f0-9]{64})$")
 
 
 @cache
+def _schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(
+        (SCHEMA_DIR / "osv-schema.json").read_text(encoding="utf-8")
+    )
+    return schema
+
+
+@cache
 def _validator() -> Callable[[Any], Any]:
     """The official OSV schema, compiled to Python (several times faster than interpreting it).
 
     The schema declares draft 2020-12 but uses only keywords that draft 7 has, which is what
-    the compiler implements. Its two `oneOf` rules on range events (exactly one kind per
-    event; full-length commit hashes in GIT ranges) cost more than all the rest on records with
-    many events, so they are taken out here and checked, identically, in `_check_events`.
+    the compiler implements. Its conditional rules (`oneOf` on range events, `if`/`then` on
+    ranges and severities) cost more than all the rest: the compiled code raises and formats an
+    exception for every rule that does not apply. They are taken out here and checked,
+    identically and from the schema's own patterns, in `_check_conditionals`.
     """
-    schema = json.loads((SCHEMA_DIR / "osv-schema.json").read_text(encoding="utf-8"))
+    schema = json.loads(json.dumps(_schema()))  # a private copy to cut the rules out of
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
     range_schema = schema["properties"]["affected"]["items"]["properties"]["ranges"]["items"]
     range_schema["properties"]["events"]["items"].pop("oneOf")
-    range_schema["allOf"] = [
-        rule for rule in range_schema["allOf"] if "commit" not in rule.get("title", "")
-    ]
+    range_schema.pop("allOf")
+    schema.pop("allOf")
+    schema["$defs"]["severity"]["items"].pop("allOf")
     return fastjsonschema.compile(schema, formats={"date-time": RFC3339})
+
+
+@cache
+def _severity_rules() -> dict[str, Callable[[str], object]]:
+    """Per severity type, the schema's own test of its score: a vector pattern or an enum."""
+    rules: dict[str, Callable[[str], object]] = {}
+    for rule in _schema()["$defs"]["severity"]["items"]["allOf"]:
+        kind = rule["if"]["properties"]["type"]["const"]
+        score = rule["then"]["properties"]["score"]
+        if "pattern" in score:
+            rules[kind] = re.compile(score["pattern"]).search
+        else:
+            rules[kind] = frozenset(score["enum"]).__contains__
+    return rules
+
+
+def _check_severities(where: str, severities: Any) -> None:
+    rules = _severity_rules()
+    for index, severity in enumerate(severities or ()):
+        kind, score = severity.get("type"), severity.get("score")
+        test = rules.get(kind)
+        if test is not None and not test(score):
+            raise RecordRejected(f"{where}[{index}].score: {score[:120]!r} is not a valid {kind}")
+
+
+def _check_conditionals(document: Mapping[str, Any]) -> None:
+    """The schema's `if`/`then` rules, which `_validator` leaves out."""
+    _check_severities("severity", document.get("severity"))
+    for index, affected in enumerate(document.get("affected") or ()):
+        where = f"affected[{index}]"
+        if "severity" in document and affected.get("severity") is not None:
+            raise RecordRejected(
+                f"{where}.severity: not allowed when the record has a top-level severity"
+            )
+        _check_severities(f"{where}.severity", affected.get("severity"))
+        for r_index, range_ in enumerate(affected.get("ranges") or ()):
+            if range_.get("type") == "GIT" and "repo" not in range_:
+                raise RecordRejected(f"{where}.ranges[{r_index}]: a GIT range needs a repo")
+            kinds = {kind for event in range_.get("events") or () for kind in event}
+            if "last_affected" in kinds and "fixed" in kinds:
+                raise RecordRejected(
+                    f"{where}.ranges[{r_index}]: a range has either fixed or last_affected "
+                    "events, not both"
+                )
 
 
 def _check_events(where: str, range_type: Any, events: list[Any]) -> None:
@@ -97,6 +150,7 @@ def check_osv(document: Any) -> None:
         with contextlib.suppress(TypeError, AttributeError, KeyError, StopIteration):
             _check_ranges(document)
         raise RecordRejected(f"schema: {str(error)[:300]}") from None
+    _check_conditionals(document)
     _check_ranges(document)
 
 
