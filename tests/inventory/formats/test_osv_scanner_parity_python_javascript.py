@@ -245,5 +245,5 @@ def test_the_snapshot_has_files_read_as_the_wrong_format() -> None:
 
 @pytest.mark.parametrize(("test", "relative"), WRONG_FORMAT)
 def test_a_file_read_as_package_lock_json_that_is_not_fails(test: str, relative: str) -> None:
-    with pytest.raises(InventoryRejected, match=r"yarn\.lock: not JSON"):
+    with pytest.raises(InventoryRejected, match=r"yarn\.lock: not valid JSON"):
         parse_shared(PackageLockJson, f"osv-scanner-fixtures/testdata/{relative}")

@@ -85,7 +85,7 @@ def test_shrinkwrap_files_are_the_same_format() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"null", "the top level is null"),
+        (b"null", "expected a JSON object"),
         (b'{"packages": []}', "packages is a list"),
         (b'{"dependencies": {"x": {"version": "npm:"}}}', "is not npm:name@version"),
         (

@@ -20,7 +20,7 @@ def test_pip_audit_basic() -> None:
 @pytest.mark.parametrize(
     ("fixture", "message"),
     [
-        ("pylock.invalid.toml", "not TOML"),
+        ("pylock.invalid.toml", "not valid TOML"),
         ("pylock.invalid-version.toml", "lock-version '666' is not a version 1.x"),
         ("pylock.missing-version.toml", "lock-version is missing"),
         ("pylock.missing-packages.toml", "packages is missing"),

@@ -1,55 +1,24 @@
-"""Reading a lockfile's bytes as text, JSON, TOML or YAML, with errors that say where and why.
+"""Reading lockfiles beyond `decoding`: blank JSON files, YAML, and typed access to fields.
 
-Each parser calls one of these first, so that a file that is not what it claims to be is an
-`InventoryRejected` naming the file and the position, never a decoder's own exception.
+A file that is not what it claims to be, or a field of the wrong type, is an `InventoryRejected`
+naming the file and the place, never a decoder's own exception or a KeyError/TypeError.
 """
 
 from __future__ import annotations
 
-import json
-import tomllib
 from typing import Any
 
 import yaml
 
+from clearinghouse.inventory.formats.decoding import json_object_of, text_of
 from clearinghouse.inventory.formats.interface import InventoryRejected
 
 
-def text_of(name: str, data: bytes) -> str:
-    """The file as UTF-8 text (a byte-order mark is dropped)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InventoryRejected(f"{name}: not UTF-8 text (byte {err.start})") from err
-
-
-def json_object(name: str, data: bytes) -> dict[str, Any]:
-    """A JSON document whose top level is an object; a blank file is an empty object."""
-    text = text_of(name, data)
-    if not text.strip():
-        return {}  # an empty lockfile locks nothing, as osv-scanner reads it
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InventoryRejected(
-            f"{name}: not JSON: {err.msg} at line {err.lineno}, column {err.colno}"
-        ) from err
-    except RecursionError as err:
-        raise InventoryRejected(f"{name}: nested too deeply to be a lockfile") from err
-    if not isinstance(document, dict):
-        raise InventoryRejected(f"{name}: the top level is {kind_of(document)}, not an object")
-    return document
-
-
-def toml_table(name: str, data: bytes) -> dict[str, Any]:
-    """A TOML document."""
-    text = text_of(name, data)
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise InventoryRejected(f"{name}: not TOML: {err}") from err
-    except RecursionError as err:
-        raise InventoryRejected(f"{name}: nested too deeply to be a lockfile") from err
+def json_lockfile(name: str, data: bytes) -> dict[str, Any]:
+    """A JSON lockfile's top-level object; a blank file locks nothing, as osv-scanner reads it."""
+    if not data.strip():
+        return {}
+    return json_object_of(name, data)
 
 
 class _LockfileYamlLoader(yaml.BaseLoader):

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from clearinghouse.inventory.formats.documents import json_object, kind_of, string_at
+from clearinghouse.inventory.formats.documents import json_lockfile, kind_of, string_at
 from clearinghouse.inventory.formats.interface import (
     Component,
     InventoryFormat,
@@ -46,7 +46,7 @@ class PackageLockJson(InventoryFormat):
     file_names = ("package-lock.json", "npm-shrinkwrap.json")
 
     def parse(self, name: str, data: bytes) -> ParsedInventory:
-        document = json_object(name, data)
+        document = json_lockfile(name, data)
         version = document.get("lockfileVersion")
         packages = document.get("packages")
         found: dict[tuple[str, str | None], Component] = {}

@@ -8,7 +8,7 @@ release and are named in a warning instead, as osv-scanner leaves them out.
 
 from __future__ import annotations
 
-from clearinghouse.inventory.formats.documents import json_object, string_at, table_at
+from clearinghouse.inventory.formats.documents import json_lockfile, string_at, table_at
 from clearinghouse.inventory.formats.interface import (
     Component,
     InventoryFormat,
@@ -24,7 +24,7 @@ class PipfileLock(InventoryFormat):
     file_names = ("Pipfile.lock",)
 
     def parse(self, name: str, data: bytes) -> ParsedInventory:
-        document = json_object(name, data)
+        document = json_lockfile(name, data)
         found: dict[tuple[str, str], Component] = {}
         unversioned: list[str] = []
         for section in ("default", "develop"):

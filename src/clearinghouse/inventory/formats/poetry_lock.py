@@ -9,11 +9,11 @@ local ones are also named in a warning, since their version is not a registry re
 
 from __future__ import annotations
 
+from clearinghouse.inventory.formats.decoding import toml_of
 from clearinghouse.inventory.formats.documents import (
     string_at,
     table_at,
     tables_at,
-    toml_table,
 )
 from clearinghouse.inventory.formats.interface import (
     Component,
@@ -32,7 +32,7 @@ class PoetryLock(InventoryFormat):
     file_names = ("poetry.lock",)
 
     def parse(self, name: str, data: bytes) -> ParsedInventory:
-        document = toml_table(name, data)
+        document = toml_of(name, data)
         metadata = table_at(name, document, "metadata", "")
         lock_version = string_at(name, metadata, "lock-version", "metadata.")
         components: list[Component] = []

@@ -10,11 +10,11 @@ a warning, as pip-audit skips it.
 
 from __future__ import annotations
 
+from clearinghouse.inventory.formats.decoding import toml_of
 from clearinghouse.inventory.formats.documents import (
     string_at,
     table_at,
     tables_at,
-    toml_table,
 )
 from clearinghouse.inventory.formats.interface import (
     Component,
@@ -37,7 +37,7 @@ class PylockToml(InventoryFormat):
         return name.startswith("pylock.") and name.endswith(".toml")
 
     def parse(self, name: str, data: bytes) -> ParsedInventory:
-        document = toml_table(name, data)
+        document = toml_of(name, data)
         if not document and not data.strip():
             return ParsedInventory(format_id=self.format_id, components=())
         lock_version = document.get("lock-version")

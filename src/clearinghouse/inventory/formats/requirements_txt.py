@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from clearinghouse.inventory.formats.documents import text_of
+from clearinghouse.inventory.formats.decoding import text_of
 from clearinghouse.inventory.formats.interface import (
     Component,
     InventoryFormat,

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from clearinghouse.inventory.formats.decoding import toml_of
 from clearinghouse.inventory.formats.documents import (
     kind_of,
     string_at,
     table_at,
     tables_at,
-    toml_table,
 )
 from clearinghouse.inventory.formats.interface import (
     Component,
@@ -39,7 +39,7 @@ class UvLock(InventoryFormat):
     file_names = ("uv.lock",)
 
     def parse(self, name: str, data: bytes) -> ParsedInventory:
-        document = toml_table(name, data)
+        document = toml_of(name, data)
         packages = tables_at(name, document, "package")
         local: set[str] = set()
         for index, package in enumerate(packages):

@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 
-from clearinghouse.inventory.formats.documents import text_of, yaml_mapping
+from clearinghouse.inventory.formats.decoding import text_of
+from clearinghouse.inventory.formats.documents import yaml_mapping
 from clearinghouse.inventory.formats.interface import (
     Component,
     InventoryFormat,
