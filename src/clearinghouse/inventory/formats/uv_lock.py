@@ -52,7 +52,7 @@ class UvLock(InventoryFormat):
                 local.add(package_name)
         runtime, development, declared = _reachable(name, packages, local)
         components: list[Component] = []
-        named: list[str] = []
+        local_named: list[str] = []  # for the warning
         for index, package in enumerate(packages):
             package_name = str(package["name"])
             where = f"package[{index}]"
@@ -60,7 +60,7 @@ class UvLock(InventoryFormat):
                 continue  # the project itself, not a package
             version = string_at(name, package, "version", f"{where}.")
             if package_name in local:
-                named.append(f"{package_name}@{version or '(no version: not listed)'}")
+                local_named.append(f"{package_name}@{version or '(no version: not listed)'}")
                 if not version:
                     continue
             elif not version:
@@ -78,10 +78,10 @@ class UvLock(InventoryFormat):
             )
         version_field = document.get("version")
         warnings = []
-        if named:
+        if local_named:
             warnings.append(
-                f"{len(named)} local package(s); their version is not a registry release: "
-                + ", ".join(named)
+                f"{len(local_named)} local package(s); their version is not a registry release: "
+                + ", ".join(local_named)
             )
         return ParsedInventory(
             format_id=self.format_id,
