@@ -1,4 +1,4 @@
-"""The `clearinghouse` command: serve, worker, demo, db, config, jobs, audit, sandbox."""
+"""The `clearinghouse` command: serve, worker, demo, db, config, jobs, audit, feeds, scan …"""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from clearinghouse.cli_runtime import fail_unusable_database, open_runtime, sett
 from clearinghouse.identity import cli as identity_cli
 from clearinghouse.identity.audit import cli as audit_cli
 from clearinghouse.knowledge import cli as knowledge_cli
+from clearinghouse.matching import cli as matching_cli
 from clearinghouse.runtime import Runtime
 from clearinghouse.sandbox import cli as sandbox_cli
 from clearinghouse.system import cli as system_cli
@@ -35,6 +36,7 @@ app.add_typer(identity_cli.tokens_app, name="tokens")
 app.add_typer(knowledge_cli.feeds_app, name="feeds")
 app.add_typer(knowledge_cli.vulns_app, name="vulns")
 app.add_typer(sandbox_cli.app, name="sandbox")
+app.command("scan")(matching_cli.scan_command)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 

@@ -9,6 +9,8 @@ MODEL_MODULES = (
     "clearinghouse.identity.models",
     "clearinghouse.identity.audit.models",
     "clearinghouse.knowledge.models",
+    "clearinghouse.inventory.models",
+    "clearinghouse.matching.models",
 )
 
 

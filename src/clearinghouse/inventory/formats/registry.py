@@ -55,8 +55,8 @@ def format_by_id(format_id: str) -> type[InventoryFormat]:
     raise InventoryRejected(f"unknown format {format_id!r}; known formats: {known}")
 
 
-def detect(name: str, data: bytes) -> type[InventoryFormat]:
-    """The format of a file, from its name and then its content; a clear error when unknown."""
+def detect_by_name(name: str) -> type[InventoryFormat] | None:
+    """The format a file name says (exact names, then endings), or None."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     for fmt in FORMATS:
         if base in fmt.file_names:
@@ -65,6 +65,15 @@ def detect(name: str, data: bytes) -> type[InventoryFormat]:
     for fmt in FORMATS:
         if any(lowered.endswith(suffix) for suffix in fmt.suffixes):
             return fmt
+    return None
+
+
+def detect(name: str, data: bytes) -> type[InventoryFormat]:
+    """The format of a file, from its name and then its content; a clear error when unknown."""
+    by_name = detect_by_name(name)
+    if by_name is not None:
+        return by_name
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
     head = data[:SNIFF_BYTES]
     for fmt in FORMATS:
         if fmt.sniff(base, head):
