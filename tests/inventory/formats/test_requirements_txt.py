@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clearinghouse.inventory.formats.interface import InventoryRejected
-from clearinghouse.inventory.formats.registry import detect
+from clearinghouse.inventory.formats.registry import detect, detect_by_name
 from clearinghouse.inventory.formats.requirements_txt import RequirementsTxt, logical_lines
 from tests.inventory.formats.lockfile_helpers import pairs, parse_shared
 
@@ -92,10 +92,17 @@ def test_logical_lines_join_continuations_and_drop_comments() -> None:
 
 @pytest.mark.parametrize(
     "file_name",
-    ["requirements.txt", "requirements-dev.txt", "requirements.prod.txt", "my-requirements.txt"],
+    [
+        "requirements.txt",
+        "requirements-dev.txt",
+        "requirements.prod.txt",
+        "my-requirements.txt",
+        "the_requirements_for_test.txt",
+    ],
 )
 def test_requirements_files_are_recognized_by_name(file_name: str) -> None:
     assert detect(file_name, b"flask==1.0.0\n") is RequirementsTxt
+    assert detect_by_name(f"project/{file_name}") is RequirementsTxt  # when walking folders
 
 
 def test_a_text_file_of_requirements_is_recognized_by_its_lines() -> None:
@@ -103,6 +110,7 @@ def test_a_text_file_of_requirements_is_recognized_by_its_lines() -> None:
     assert detect("prod.txt", b"# pinned\n-i https://pypi.org/simple\nflask==1.0.0\n") is (
         RequirementsTxt
     )
+    assert detect_by_name("requirements/prod.txt") is None  # the name alone does not say
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ def format_by_id(format_id: str) -> type[InventoryFormat]:
 
 
 def detect_by_name(name: str) -> type[InventoryFormat] | None:
-    """The format a file name says (exact names, then endings), or None."""
+    """The format a file name says (exact names, then endings, then name patterns), or None."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     for fmt in FORMATS:
         if base in fmt.file_names:
@@ -64,6 +64,9 @@ def detect_by_name(name: str) -> type[InventoryFormat] | None:
     lowered = base.lower()
     for fmt in FORMATS:
         if any(lowered.endswith(suffix) for suffix in fmt.suffixes):
+            return fmt
+    for fmt in FORMATS:
+        if fmt.claims_name(base):
             return fmt
     return None
 

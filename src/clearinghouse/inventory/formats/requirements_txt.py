@@ -98,17 +98,17 @@ class RequirementsTxt(InventoryFormat):
     file_names = ("requirements.txt",)
 
     @classmethod
-    def sniff(cls, name: str, head: bytes) -> bool:
-        """A `.txt` named like a requirements file, or one whose lines are all requirements.
-
-        Requirements files are named in many ways (`requirements-dev.txt`, `dev-requirements.txt`,
-        `requirements/prod.txt`, where only `prod.txt` reaches us), so a `.txt` file also counts
-        when each of its lines is a requirement or a pip option and one pins or bounds a version.
-        """
+    def claims_name(cls, name: str) -> bool:
+        """Requirements files are named in many ways (`requirements-dev.txt`,
+        `dev-requirements.txt`, `requirements.prod.txt`): a `.txt` named "requirements" is one."""
         lowered = name.lower()
-        if not lowered.endswith(".txt"):
-            return False
-        return "requirements" in lowered or _looks_like_requirements(head)
+        return lowered.endswith(".txt") and "requirements" in lowered
+
+    @classmethod
+    def sniff(cls, name: str, head: bytes) -> bool:
+        """A `.txt` file whose lines are all requirements or pip options, one of them pinning or
+        bounding a version: `requirements/prod.txt` reaches the detector as `prod.txt`."""
+        return name.lower().endswith(".txt") and _looks_like_requirements(head)
 
     def parse(self, name: str, data: bytes) -> ParsedInventory:
         components: list[Component] = []
