@@ -12,7 +12,15 @@ from clearinghouse.inventory.formats.gradle_lockfile import GradleLockfile
 from clearinghouse.inventory.formats.interface import InventoryFormat, InventoryRejected
 from clearinghouse.inventory.formats.maven_pom import MavenPom
 from clearinghouse.inventory.formats.nuget_lock import NuGetLock
+from clearinghouse.inventory.formats.package_lock import PackageLockJson
+from clearinghouse.inventory.formats.pipfile_lock import PipfileLock
+from clearinghouse.inventory.formats.pnpm_lock import PnpmLock
+from clearinghouse.inventory.formats.poetry_lock import PoetryLock
+from clearinghouse.inventory.formats.pylock_toml import PylockToml
+from clearinghouse.inventory.formats.requirements_txt import RequirementsTxt
 from clearinghouse.inventory.formats.rpmdb_sqlite import RpmDbSqlite
+from clearinghouse.inventory.formats.uv_lock import UvLock
+from clearinghouse.inventory.formats.yarn_lock import YarnLock
 
 # Every format, in detection order: exact names first wins, then suffixes, then content.
 FORMATS: tuple[type[InventoryFormat], ...] = (
@@ -26,6 +34,14 @@ FORMATS: tuple[type[InventoryFormat], ...] = (
     DpkgStatus,
     ApkInstalled,
     RpmDbSqlite,
+    RequirementsTxt,
+    PoetryLock,
+    UvLock,
+    PylockToml,
+    PipfileLock,
+    PackageLockJson,
+    YarnLock,
+    PnpmLock,
 )
 
 SNIFF_BYTES = 64 * 1024
@@ -40,7 +56,7 @@ def format_by_id(format_id: str) -> type[InventoryFormat]:
 
 
 def detect_by_name(name: str) -> type[InventoryFormat] | None:
-    """The format a file name says (exact names, then endings), or None."""
+    """The format a file name says (exact names, then endings, then name patterns), or None."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     for fmt in FORMATS:
         if base in fmt.file_names:
@@ -48,6 +64,9 @@ def detect_by_name(name: str) -> type[InventoryFormat] | None:
     lowered = base.lower()
     for fmt in FORMATS:
         if any(lowered.endswith(suffix) for suffix in fmt.suffixes):
+            return fmt
+    for fmt in FORMATS:
+        if fmt.claims_name(base):
             return fmt
     return None
 
