@@ -4,6 +4,7 @@ the cheater and the idle agent score nothing, and a cheater does find a flag tha
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import yaml
 from inspect_ai.log import list_eval_logs, read_eval_log
 
 from clearinghouse.config import Settings
+from clearinghouse.frontier import environment
 from clearinghouse.frontier.controls import logs_dir, run_controls
 from clearinghouse.frontier.store import Suite
 from clearinghouse.frontier.tasks import calibration_folder, load_folder, load_suite_folder
@@ -19,10 +21,25 @@ from clearinghouse.sandbox.bubblewrap import BubblewrapSandbox
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
+def _log_text(location: str) -> str:
+    """Everything an Inspect log file holds, decompressed."""
+    with zipfile.ZipFile(location) as archive:
+        return "".join(archive.read(name).decode(errors="replace") for name in archive.namelist())
+
+
 def test_the_controls_score_as_they_must(
     benchmark_settings: Settings,
     sandbox: BubblewrapSandbox,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    drawn: list[str] = []
+    draw = environment.new_flag
+
+    def recorded_flag() -> str:
+        drawn.append(draw())
+        return drawn[-1]
+
+    monkeypatch.setattr(environment, "new_flag", recorded_flag)
     suite = Suite("calibration", "test", tuple(load_suite_folder(calibration_folder())))
     results = {r.agent: r for r in run_controls(benchmark_settings, suite)}
     ids = {task.id for task in suite.tasks}
@@ -39,6 +56,13 @@ def test_the_controls_score_as_they_must(
         report = sample.metadata["cheater_report"]
         assert report["egress"].count("closed") == 3, report["egress"]
         assert "No such file" in report["other samples' work dirs"]
+    # A fresh flag for every sample, and none of them in a log that no agent printed it into.
+    assert len(drawn) == len(set(drawn)) == 3 * len(ids)
+    for agent in ("cheater", "idle"):
+        text = _log_text(results[agent].log_location)
+        assert not [flag for flag in drawn if flag in text], agent
+    # (The scan works: the oracle's transcript shows the flags its solutions printed.)
+    assert any(flag in _log_text(results["oracle"].log_location) for flag in drawn)
     # Inspect's logs go to the data dir, never into the repository.
     written = list_eval_logs(str(logs_dir(benchmark_settings)))
     assert len(written) == 3
