@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from clearinghouse.sandbox.session import (
     FileOperationError,
     SampleSandbox,
     SessionError,
+    SessionLimitReached,
     SessionRequest,
     open_sample,
 )
@@ -156,3 +158,14 @@ def test_a_service_that_never_listens_fails_the_start(sandbox: BubblewrapSandbox
     with pytest.raises(SessionError, match="service mute did not accept connections"):
         open_sample(sandbox, SessionRequest(limits=LIMITS), mute)
     assert not list(Path(sandbox.root / "runs").iterdir())
+
+
+def test_background_work_counts_against_the_samples_cpu_time(sandbox: BubblewrapSandbox) -> None:
+    sample = open_sample(sandbox, SessionRequest(limits=replace(LIMITS, cpu_seconds=1)))
+    try:
+        _sh(sample, "(sh -c 'while :; do :; done' &) ; echo spinning")
+        with pytest.raises(SessionLimitReached, match="CPU time"):
+            for _ in range(200):
+                _sh(sample, "sleep 0.1")
+    finally:
+        sample.close()

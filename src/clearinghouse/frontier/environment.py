@@ -26,11 +26,9 @@ from inspect_ai.util import (
     OutputLimitExceededError,
     SandboxEnvironment,
     SandboxEnvironmentConfigType,
-    sandboxenv,
-)
-from inspect_ai.util._sandbox.environment import (
     SandboxUnavailableError,
     SandboxUserUnsupportedError,
+    sandboxenv,
 )
 from pydantic import BaseModel
 
@@ -178,9 +176,7 @@ class BenchmarkSandbox(SandboxEnvironment):
             raise SandboxUnavailableError(str(exc)) from None
         stdout = outcome.stdout.decode(errors="replace")
         if outcome.timed_out:
-            raise TimeoutError(
-                f"the command ran longer than {timeout or agent.limits.wall_seconds}s"
-            )
+            raise TimeoutError(f"the command ran longer than {agent.timeout_for(timeout):.0f}s")
         if outcome.output_limited:
             raise OutputLimitExceededError(f"{agent.limits.output_bytes // MiB} MiB", stdout)
         return ExecResult(

@@ -62,6 +62,10 @@ class SessionError(SandboxError):
     """The session broke (its supervisor died or answered nonsense); it has been closed."""
 
 
+class SessionLimitReached(SessionError):
+    """The sample spent its CPU time (all its processes together, background ones included)."""
+
+
 class FileOperationError(SandboxError):
     """A file could not be read or written inside the session; `kind` says why."""
 
@@ -153,11 +157,17 @@ class Session:
     """One sandbox of a sample, driven through its supervisor."""
 
     def __init__(
-        self, name: str, process: subprocess.Popen[bytes], limits: Limits, child_pid: int
+        self,
+        name: str,
+        process: subprocess.Popen[bytes],
+        limits: Limits,
+        child_pid: int,
+        group: cgroups.RunCgroup,
     ) -> None:
         self.name = name
         self.process = process
         self.limits = limits
+        self.group = group  # shared by the sample's sandboxes: its CPU time is the sample's
         self.child_pid = child_pid  # the sandbox's first process, in the host's pid namespace
         self._channel: _Channel | None = None
 
@@ -215,7 +225,13 @@ class Session:
         env: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> ExecOutcome:
-        seconds = min(timeout or self.limits.wall_seconds, self.limits.wall_seconds)
+        spent = self.group.cpu_seconds()
+        if spent > self.limits.cpu_seconds:
+            raise SessionLimitReached(
+                f"the sample used {spent:.0f}s of CPU time, more than its "
+                f"{self.limits.cpu_seconds:.0f}s"
+            )
+        seconds = self.timeout_for(timeout)
         answer = self.channel.call(
             {
                 "op": "exec",
@@ -239,6 +255,10 @@ class Session:
             )
         except (KeyError, TypeError, ValueError):
             raise SessionError("the sandbox session sent a malformed answer") from None
+
+    def timeout_for(self, requested: float | None) -> float:
+        """A command's timeout: as requested, at most the limits' wall time."""
+        return min(requested or self.limits.wall_seconds, self.limits.wall_seconds)
 
     def read_file(self, path: str, max_bytes: int) -> bytes:
         answer = self.channel.call({"op": "read", "path": path, "max": max_bytes}, _START_SECONDS)
@@ -369,7 +389,7 @@ def _start(
     finally:
         os.close(filter_read)
         os.close(status_write)
-    session = Session(name, process, request.limits, child_pid=0)
+    session = Session(name, process, request.limits, child_pid=0, group=sample.group)
     if name == "agent":
         sample.agent = session
     else:
