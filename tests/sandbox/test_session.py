@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -169,3 +170,16 @@ def test_background_work_counts_against_the_samples_cpu_time(sandbox: Bubblewrap
                 _sh(sample, "sleep 0.1")
     finally:
         sample.close()
+
+
+def test_a_session_outlives_the_thread_that_opened_it(sandbox: BubblewrapSandbox) -> None:
+    opened: list[SampleSandbox] = []
+    worker = threading.Thread(
+        target=lambda: opened.append(open_sample(sandbox, SessionRequest(limits=LIMITS)))
+    )
+    worker.start()
+    worker.join()
+    try:
+        assert _sh(opened[0], "echo alive").strip() == "alive"
+    finally:
+        opened[0].close()

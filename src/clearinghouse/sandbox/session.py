@@ -20,6 +20,7 @@ removes the work dirs.
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import json
 import os
 import selectors
@@ -54,6 +55,10 @@ _SUPERVISOR = Path(__file__).with_name("session_supervisor.py")
 _SUPERVISOR_INSIDE = "/run/session_supervisor.py"
 _CHANNEL_INSIDE = "/run/channel"
 _SOCKET_INSIDE = "/run/channel/supervisor.sock"
+# bwrap's --die-with-parent fires when the *thread* that started it ends, and sessions are often
+# opened from short-lived worker threads (asyncio.to_thread): one thread that lives as long as
+# the process starts them all, so a session ends with the process, not with a worker thread.
+_LAUNCHER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox")
 _ANSWER_GRACE_SECONDS = 10.0  # how long past a command's own timeout the supervisor may take
 _START_SECONDS = 30.0
 
@@ -376,7 +381,8 @@ def _start(
     ]
     try:
         with (sample.run_dir / f"{name}.stderr").open("wb") as errors:
-            process = subprocess.Popen(  # noqa: S603 (fixed argv, no shell interpolation)
+            process = _LAUNCHER.submit(
+                subprocess.Popen,
                 argv,
                 stdin=subprocess.DEVNULL,
                 stdout=errors,
@@ -385,7 +391,7 @@ def _start(
                 env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
                 cwd="/",
                 start_new_session=True,
-            )
+            ).result()
     finally:
         os.close(filter_read)
         os.close(status_write)
