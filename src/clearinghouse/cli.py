@@ -1,4 +1,4 @@
-"""The `clearinghouse` command: serve, worker, demo, db, config, jobs, audit, feeds, scan …"""
+"""The `clearinghouse` command: serve, demo, db, jobs, audit, feeds, scan, sandbox, frontier …"""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from clearinghouse import __version__, console, db
 from clearinghouse.cli_runtime import fail_unusable_database, open_runtime, settings_or_exit
+from clearinghouse.frontier import cli as frontier_cli
 from clearinghouse.identity import cli as identity_cli
 from clearinghouse.identity.audit import cli as audit_cli
 from clearinghouse.knowledge import cli as knowledge_cli
@@ -36,6 +37,7 @@ app.add_typer(identity_cli.tokens_app, name="tokens")
 app.add_typer(knowledge_cli.feeds_app, name="feeds")
 app.add_typer(knowledge_cli.vulns_app, name="vulns")
 app.add_typer(sandbox_cli.app, name="sandbox")
+app.add_typer(frontier_cli.app, name="frontier")
 app.command("scan")(matching_cli.scan_command)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]

@@ -109,3 +109,17 @@ def test_grantable_scopes_follow_the_role():
 def test_an_undeclared_action_is_a_programming_error():
     with pytest.raises(LookupError, match="undeclared action"):
         policy.decide(Principal.anonymous(), "no.such.action")
+
+
+def test_only_a_coordinator_admin_session_decrypts_the_benchmark_tasks():
+    action = "frontier.tasks.decrypt"
+    chief = person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR_ADMIN)
+    assert policy.decide(chief, action).allowed
+    assert policy.decide(Principal.command_line(), action).allowed
+    assert (
+        policy.decide(person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR), action).status
+        == 403
+    )
+    assert policy.decide(person(OrgRole.ADMIN), action).status == 403
+    chief_token = person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR_ADMIN, scopes=set(Scope))
+    assert policy.decide(chief_token, action).status == 403

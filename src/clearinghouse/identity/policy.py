@@ -150,6 +150,13 @@ ACTIONS: dict[str, Rule] = {
     "audit.read": Rule(
         "search the audit log", scope=Scope.AUDIT_READ, platform_role=PlatformRole.COORDINATOR
     ),
+    # The benchmark's tasks are confidential: only the platform's evaluators decrypt them (for
+    # now its coordinator admins; no API token, so a leaked token cannot read the suite).
+    "frontier.tasks.decrypt": Rule(
+        "decrypt the frontier benchmark's task suites",
+        platform_role=PlatformRole.COORDINATOR_ADMIN,
+        session_only=True,
+    ),
 }
 
 
