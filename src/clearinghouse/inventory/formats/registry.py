@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-from clearinghouse.inventory.formats.interface import InventoryFormat, InventoryRejected
+from clearinghouse.inventory.formats.compression import decompress
+from clearinghouse.inventory.formats.cyclonedx_json import CycloneDxJson
+from clearinghouse.inventory.formats.cyclonedx_xml import CycloneDxXml
+from clearinghouse.inventory.formats.interface import (
+    InventoryFormat,
+    InventoryRejected,
+    ParsedInventory,
+)
+from clearinghouse.inventory.formats.spdx_json import SpdxJson
+from clearinghouse.inventory.formats.spdx_tagvalue import SpdxTagValue
+from clearinghouse.inventory.formats.spdx_unsupported import SpdxOtherEncodings
 
 # Every format, in detection order: exact names first wins, then suffixes, then content.
-FORMATS: tuple[type[InventoryFormat], ...] = ()
+FORMATS: tuple[type[InventoryFormat], ...] = (
+    CycloneDxJson,
+    CycloneDxXml,
+    SpdxJson,
+    SpdxTagValue,
+    SpdxOtherEncodings,
+)
 
 SNIFF_BYTES = 64 * 1024
 
@@ -36,3 +52,10 @@ def detect(name: str, data: bytes) -> type[InventoryFormat]:
         f"{base}: not a format we read (SBOMs: CycloneDX, SPDX; lockfiles; dpkg/apk/rpm "
         "databases; device lists); name the format explicitly if the file name is unusual"
     )
+
+
+def parse_upload(name: str, data: bytes, format_id: str | None = None) -> ParsedInventory:
+    """Read an uploaded file: gzip taken off, its format named or detected, then parsed."""
+    name, data = decompress(name, data)
+    fmt = format_by_id(format_id) if format_id else detect(name, data)
+    return fmt().parse(name, data)
