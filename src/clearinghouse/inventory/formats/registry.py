@@ -5,6 +5,8 @@ from __future__ import annotations
 from clearinghouse.inventory.formats.compression import decompress
 from clearinghouse.inventory.formats.cyclonedx_json import CycloneDxJson
 from clearinghouse.inventory.formats.cyclonedx_xml import CycloneDxXml
+from clearinghouse.inventory.formats.device_list_csv import DeviceListCsv
+from clearinghouse.inventory.formats.device_list_yaml import DeviceListYaml
 from clearinghouse.inventory.formats.interface import (
     InventoryFormat,
     InventoryRejected,
@@ -21,6 +23,8 @@ FORMATS: tuple[type[InventoryFormat], ...] = (
     SpdxJson,
     SpdxTagValue,
     SpdxOtherEncodings,
+    DeviceListCsv,
+    DeviceListYaml,
 )
 
 SNIFF_BYTES = 64 * 1024
