@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from clearinghouse.inventory.formats.compression import decompress
+from clearinghouse.inventory.formats.csaf_vex import CsafVex
 from clearinghouse.inventory.formats.cyclonedx_json import CycloneDxJson
 from clearinghouse.inventory.formats.cyclonedx_xml import CycloneDxXml
 from clearinghouse.inventory.formats.device_list_csv import DeviceListCsv
@@ -25,6 +26,7 @@ FORMATS: tuple[type[InventoryFormat], ...] = (
     SpdxOtherEncodings,
     DeviceListCsv,
     DeviceListYaml,
+    CsafVex,
 )
 
 SNIFF_BYTES = 64 * 1024
