@@ -78,8 +78,12 @@ def test_broken_purls_are_warned_about_and_cpes_still_count() -> None:
     parsed = CycloneDxXml().parse(path.name, path.read_bytes())
     assert len(parsed.components) == 15
     bad = [w for w in parsed.warnings if "is not a valid package URL" in w]
-    assert len(bad) == 5
+    # pkg:pypi/ (3 times), pkg:///, / and a name left empty (pkg:apk/alpine/@1.36.1-r27).
+    assert len(bad) == 6
     assert any("'pkg:///'" in w for w in bad)
+    assert any("'pkg:apk/alpine/@1.36.1-r27?" in w for w in bad)
+    ssl_client = [c for c in parsed.components if c.product == "ssl_client"]
+    assert [(c.purl, c.cpe is not None) for c in ssl_client] == [(None, True)]
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>

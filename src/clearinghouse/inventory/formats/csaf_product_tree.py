@@ -13,6 +13,9 @@ from typing import Any
 from clearinghouse.inventory.formats.interface import InventoryRejected
 from clearinghouse.inventory.formats.purls import canonical, parse_purl
 
+# Real trees are vendor / product / version, a few levels; a hostile one could be thousands.
+MAX_DEPTH = 64
+
 
 def _objects(value: Any, where: str, name: str) -> list[Mapping[str, Any]]:
     if value is None:
@@ -70,7 +73,9 @@ class ProductTree:
                 )
             self.groups[group["group_id"]] = [str(i) for i in ids]
 
-    def _branches(self, branches: list[Mapping[str, Any]], where: str) -> None:
+    def _branches(self, branches: list[Mapping[str, Any]], where: str, depth: int = 0) -> None:
+        if branches and depth >= MAX_DEPTH:
+            raise InventoryRejected(f"{self.name}: product_tree branches nested too deeply")
         for index, branch in enumerate(branches):
             here = f"{where}branches[{index}]"
             product = branch.get("product")
@@ -79,7 +84,8 @@ class ProductTree:
                     where = f"product_tree.{here}.product"
                     raise InventoryRejected(f"{self.name}: {where} must be an object")
                 self._define(product, f"product_tree.{here}.product")
-            self._branches(_objects(branch.get("branches"), here, self.name), here + ".")
+            nested = _objects(branch.get("branches"), here, self.name)
+            self._branches(nested, here + ".", depth + 1)
 
     def _define(self, product: Mapping[str, Any], where: str, fallback: str | None = None) -> None:
         product_id, label = product.get("product_id"), product.get("name")

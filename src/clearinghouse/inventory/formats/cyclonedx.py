@@ -33,6 +33,9 @@ VEX_STATUS = {
     "resolved": "fixed",
     "resolved_with_pedigree": "fixed",
 }
+# Real BOMs nest components a few levels deep; a limit keeps a hostile one from exhausting
+# the stack.
+MAX_NESTING = 64
 # Properties tools write for development-only packages (cyclonedx-npm, cdxgen).
 _DEV_PROPERTIES = {"cdx:npm:package:development", "cdxgen:npm:package:development"}
 
@@ -57,16 +60,19 @@ def _list(value: Any, where: str, name: str) -> list[Any]:
 
 
 def _walk(
-    entries: list[Any], path: str, name: str, xml: bool
+    entries: list[Any], path: str, name: str, xml: bool, depth: int = 0
 ) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """Every component, nested ones too, with where it is: a JSON path, or an XPath for XML."""
+    if entries and depth >= MAX_NESTING:
+        raise InventoryRejected(f"{name}: components nested more than {MAX_NESTING} deep")
     for index, entry in enumerate(entries):
         where = f"{path}/component[{index + 1}]" if xml else f"{path}[{index}]"
         if not isinstance(entry, Mapping):
             raise InventoryRejected(f"{name}: {where} must be an object")
         yield where, entry
         inner = f"{where}/components" if xml else f"{where}.components"
-        yield from _walk(_list(entry.get("components"), inner, name), inner, name, xml)
+        nested = _list(entry.get("components"), inner, name)
+        yield from _walk(nested, inner, name, xml, depth + 1)
 
 
 def _is_dev(entry: Mapping[str, Any]) -> bool:

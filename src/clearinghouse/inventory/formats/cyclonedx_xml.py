@@ -46,8 +46,10 @@ def _text(element: Element, name: str) -> str | None:
     return child.text if child is not None and child.text is not None else None
 
 
-def _component(element: Element) -> dict[str, Any]:
+def _component(element: Element, name: str, depth: int = 0) -> dict[str, Any]:
     """One `<component>` in JSON shape (only the fields the reader uses)."""
+    if depth >= cyclonedx.MAX_NESTING:
+        raise InventoryRejected(f"{name}: components nested more than {cyclonedx.MAX_NESTING} deep")
     shape: dict[str, Any] = {
         "name": _text(element, "name"),
         "version": _text(element, "version"),
@@ -67,7 +69,8 @@ def _component(element: Element) -> dict[str, Any]:
         for prop in _children(_child(element, "properties"), "property")
     ]
     shape["components"] = [
-        _component(nested) for nested in _children(_child(element, "components"), "component")
+        _component(nested, name, depth + 1)
+        for nested in _children(_child(element, "components"), "component")
     ]
     return shape
 
@@ -88,10 +91,12 @@ def _vulnerability(element: Element) -> dict[str, Any]:
     return shape
 
 
-def bom_as_json_shape(root: Element) -> dict[str, Any]:
+def bom_as_json_shape(root: Element, name: str) -> dict[str, Any]:
     """The parts of an XML BOM the reader needs, as the JSON encoding would have them."""
     bom: dict[str, Any] = {
-        "components": [_component(c) for c in _children(_child(root, "components"), "component")],
+        "components": [
+            _component(c, name) for c in _children(_child(root, "components"), "component")
+        ],
         "vulnerabilities": [
             _vulnerability(v) for v in _children(_child(root, "vulnerabilities"), "vulnerability")
         ],
@@ -134,7 +139,7 @@ class CycloneDxXml(InventoryFormat):
                 f"{name}: not CycloneDX XML: the root element is {root.tag!r}, not <bom> in a "
                 "http://cyclonedx.org/schema/bom/1.x namespace"
             )
-        bom = bom_as_json_shape(root)
+        bom = bom_as_json_shape(root, name)
         found = cyclonedx.extract(bom, name, xml=True)
         statements, vex_warnings = cyclonedx.vex_statements(bom, found.purl_of_ref, name)
         return ParsedInventory(

@@ -54,6 +54,9 @@ def validate(name: str, document: Any, folder: str, file_name: str, what: str) -
     """Reject `document` with the JSON path and the schema rule it breaks, if it breaks one."""
     try:
         validator(folder, file_name)(document)
+    except RecursionError:
+        # The generated validator recurses once per nesting level of the document.
+        raise InventoryRejected(f"{name}: nested too deeply to validate as {what}") from None
     except fastjsonschema.JsonSchemaValueException as error:
         message = error.message.removeprefix(error.name or "data").strip()
         raise InventoryRejected(

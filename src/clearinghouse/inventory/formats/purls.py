@@ -42,8 +42,13 @@ RPM_ECOSYSTEMS = {
 
 def parse_purl(text: str) -> PackageURL | None:
     """The purl, or None when it is not a valid package URL (a type and a name at least)."""
+    text = text.strip()
+    # packageurl-python reads "pkg:apk/alpine/@1.0" as the package "alpine"; the name is empty.
+    path = text.split("#", 1)[0].split("?", 1)[0].rsplit("@", 1)[0]
+    if path.endswith("/"):
+        return None
     try:
-        purl = PackageURL.from_string(text.strip())
+        purl = PackageURL.from_string(text)
     except ValueError:
         return None
     if not purl.type or not purl.name:
