@@ -164,6 +164,26 @@ def test_groups_relationships_and_cpes() -> None:
             "vulnerabilities[0].product_status.fixed: product id 'P9' is not defined",
         ),
         (_vex(vulnerabilities=[{"product_status": {}}]), "names no vulnerability"),
+        (
+            _vex(
+                vulnerabilities=[
+                    {"cve": "CVE-1", "product_status": {"known_not_affected": ["P1"]}, "flags": 1}
+                ]
+            ),
+            "vulnerabilities[0].flags must be a list of objects",
+        ),
+        (
+            _vex(
+                vulnerabilities=[
+                    {
+                        "cve": "CVE-1",
+                        "product_status": {"fixed": ["P1"]},
+                        "remediations": [{"category": "vendor_fix", "product_ids": "P1"}],
+                    }
+                ]
+            ),
+            "vulnerabilities[0].remediations: product_ids and group_ids are lists",
+        ),
         (_vex(product_tree={"branches": [{"product": {"name": "x"}}]}), "needs a product_id"),
         ({"vulnerabilities": []}, "there is no document object"),
     ],

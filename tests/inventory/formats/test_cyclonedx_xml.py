@@ -102,6 +102,7 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
         (BILLION_LAUGHS, "refused unsafe XML"),
         (EXTERNAL_ENTITY, "refused unsafe XML"),
         (b"<bom", "not well-formed XML"),
+        (b'<?xml version="1.0" encoding="UTF-h"?><bom/>', "unknown encoding: UTF-h"),
         (b"<project xmlns='http://maven.apache.org/POM/4.0.0'/>", "not CycloneDX XML"),
         (b"<bom xmlns='http://cyclonedx.org/schema/bom/2.0'/>", "not CycloneDX XML"),
     ],

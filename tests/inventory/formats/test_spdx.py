@@ -84,6 +84,10 @@ def test_dev_dependencies_from_relationships() -> None:
     )
     parsed = SpdxJson().parse("x.spdx.json", json.dumps(document).encode())
     assert [c.dev for c in parsed.components] == [False, True]
+    # Without the schema, an odd relationship is ignored rather than a crash.
+    document["relationships"].append({"spdxElementId": "x", "relationshipType": {"a": 1}})
+    parsed = SpdxJson(validate_schema=False).parse("x.spdx.json", json.dumps(document).encode())
+    assert [c.dev for c in parsed.components] == [False, True]
 
 
 def test_ubuntu_package_with_its_source() -> None:

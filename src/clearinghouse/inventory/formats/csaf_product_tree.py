@@ -17,7 +17,7 @@ from clearinghouse.inventory.formats.purls import canonical, parse_purl
 MAX_DEPTH = 64
 
 
-def _objects(value: Any, where: str, name: str) -> list[Mapping[str, Any]]:
+def objects(value: Any, where: str, name: str) -> list[Mapping[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
@@ -49,12 +49,12 @@ class ProductTree:
             return
         if not isinstance(tree, Mapping):
             raise InventoryRejected(f"{name}: product_tree must be an object")
-        self._branches(_objects(tree.get("branches"), "product_tree.branches", name), "")
+        self._branches(objects(tree.get("branches"), "product_tree.branches", name), "")
         for index, product in enumerate(
-            _objects(tree.get("full_product_names"), "product_tree.full_product_names", name)
+            objects(tree.get("full_product_names"), "product_tree.full_product_names", name)
         ):
             self._define(product, f"product_tree.full_product_names[{index}]")
-        relationships = _objects(tree.get("relationships"), "product_tree.relationships", name)
+        relationships = objects(tree.get("relationships"), "product_tree.relationships", name)
         for index, relationship in enumerate(relationships):
             where = f"product_tree.relationships[{index}]"
             combined = relationship.get("full_product_name")
@@ -64,7 +64,7 @@ class ProductTree:
             component = self.refs.get(str(relationship.get("product_reference")))
             self._define(combined, where, fallback=component)
         for index, group in enumerate(
-            _objects(tree.get("product_groups"), "product_tree.product_groups", name)
+            objects(tree.get("product_groups"), "product_tree.product_groups", name)
         ):
             ids = group.get("product_ids")
             if not isinstance(group.get("group_id"), str) or not isinstance(ids, list):
@@ -84,7 +84,7 @@ class ProductTree:
                     where = f"product_tree.{here}.product"
                     raise InventoryRejected(f"{self.name}: {where} must be an object")
                 self._define(product, f"product_tree.{here}.product")
-            nested = _objects(branch.get("branches"), here, self.name)
+            nested = objects(branch.get("branches"), here, self.name)
             self._branches(nested, here + ".", depth + 1)
 
     def _define(self, product: Mapping[str, Any], where: str, fallback: str | None = None) -> None:
@@ -101,9 +101,12 @@ class ProductTree:
             )
         return self.refs[product_id]
 
-    def covered(self, entry: Mapping[str, Any]) -> set[str]:
+    def covered(self, entry: Mapping[str, Any], where: str) -> set[str]:
         """The product ids a flag, threat or remediation is about (its products and groups)."""
-        ids = {str(i) for i in entry.get("product_ids") or ()}
-        for group in entry.get("group_ids") or ():
+        products, groups = entry.get("product_ids") or [], entry.get("group_ids") or []
+        if not isinstance(products, list) or not isinstance(groups, list):
+            raise InventoryRejected(f"{self.name}: {where}: product_ids and group_ids are lists")
+        ids = {str(i) for i in products}
+        for group in groups:
             ids.update(self.groups.get(str(group), ()))
         return ids

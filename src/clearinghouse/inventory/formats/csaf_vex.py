@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from clearinghouse.inventory.formats.csaf_product_tree import ProductTree
+from clearinghouse.inventory.formats.csaf_product_tree import ProductTree, objects
 from clearinghouse.inventory.formats.interface import (
     InventoryFormat,
     InventoryRejected,
@@ -44,26 +44,26 @@ def _identifier(vulnerability: Mapping[str, Any]) -> str | None:
 
 
 def _notes_for(
-    tree: ProductTree, vulnerability: Mapping[str, Any], product_id: str, status: str
+    tree: ProductTree, vulnerability: Mapping[str, Any], product_id: str, status: str, where: str
 ) -> tuple[str | None, str | None]:
     """The justification and the detail that apply to one product under one status."""
+    name = tree.name
     justification = None
     if status == "not_affected":
-        for flag in vulnerability.get("flags") or ():
-            if isinstance(flag, Mapping) and product_id in tree.covered(flag):
+        for flag in objects(vulnerability.get("flags"), f"{where}.flags", name):
+            if product_id in tree.covered(flag, f"{where}.flags"):
                 justification = str(flag.get("label")) if flag.get("label") else None
                 break
     details = []
-    for threat in vulnerability.get("threats") or ():
-        if (
-            isinstance(threat, Mapping)
-            and threat.get("category") == "impact"
-            and product_id in tree.covered(threat)
+    for threat in objects(vulnerability.get("threats"), f"{where}.threats", name):
+        if threat.get("category") == "impact" and product_id in tree.covered(
+            threat, f"{where}.threats"
         ):
             details.append(str(threat.get("details")).strip())
     if status in ("affected", "fixed"):
-        for remedy in vulnerability.get("remediations") or ():
-            if isinstance(remedy, Mapping) and product_id in tree.covered(remedy):
+        remediations = objects(vulnerability.get("remediations"), f"{where}.remediations", name)
+        for remedy in remediations:
+            if product_id in tree.covered(remedy, f"{where}.remediations"):
                 details.append(f"{remedy.get('category')}: {str(remedy.get('details')).strip()}")
     return justification, "\n".join(details) or None
 
@@ -94,7 +94,9 @@ def statements(document: Mapping[str, Any], name: str) -> list[VexStatement]:
             status = STATUS[key]
             for product_id in product_ids:
                 ref = tree.ref(str(product_id), f"{where}.product_status.{key}")
-                justification, detail = _notes_for(tree, vulnerability, str(product_id), status)
+                justification, detail = _notes_for(
+                    tree, vulnerability, str(product_id), status, where
+                )
                 refs = grouped.setdefault((status, justification, detail), [])
                 if ref not in refs:
                     refs.append(ref)

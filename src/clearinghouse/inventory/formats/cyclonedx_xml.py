@@ -131,6 +131,8 @@ class CycloneDxXml(InventoryFormat):
             root = defusedxml.ElementTree.fromstring(data)
         except ParseError as error:
             raise InventoryRejected(f"{name}: not well-formed XML: {error}") from None
+        except LookupError as error:  # an encoding declaration Python does not know
+            raise InventoryRejected(f"{name}: unreadable XML: {error}") from None
         except defusedxml.DefusedXmlException as error:
             raise InventoryRejected(f"{name}: refused unsafe XML: {error}") from None
         match = _NAMESPACE.match(root.tag)

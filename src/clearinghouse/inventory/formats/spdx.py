@@ -53,7 +53,9 @@ def _dev_elements(document: Mapping[str, Any], name: str) -> set[str]:
     return {
         str(item.get("spdxElementId"))
         for item in relationships
-        if isinstance(item, Mapping) and item.get("relationshipType") in _DEV_RELATIONSHIPS
+        if isinstance(item, Mapping)
+        and isinstance(item.get("relationshipType"), str)
+        and item["relationshipType"] in _DEV_RELATIONSHIPS
     }
 
 
