@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from clearinghouse.inventory.formats.interface import InventoryRejected
-from clearinghouse.inventory.formats.purls import canonical, parse_purl
+from clearinghouse.inventory.formats.purl_ecosystems import canonical, parse_purl
 
 # Real trees are vendor / product / version, a few levels; a hostile one could be thousands.
 MAX_DEPTH = 64

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from clearinghouse.inventory.formats.interface import Component, InventoryRejected, VexStatement
-from clearinghouse.inventory.formats.purls import (
+from clearinghouse.inventory.formats.purl_ecosystems import (
     canonical,
     ecosystem_of,
     osv_name,

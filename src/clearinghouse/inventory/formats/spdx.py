@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clearinghouse.inventory.formats.interface import Component, InventoryRejected
-from clearinghouse.inventory.formats.purls import (
+from clearinghouse.inventory.formats.purl_ecosystems import (
     canonical,
     ecosystem_of,
     osv_name,

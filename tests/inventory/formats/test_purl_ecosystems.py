@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clearinghouse.inventory.formats.purls import (
+from clearinghouse.inventory.formats.purl_ecosystems import (
     canonical,
     ecosystem_of,
     osv_name,

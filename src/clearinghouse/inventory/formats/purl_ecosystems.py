@@ -1,4 +1,4 @@
-"""Package URLs in inventories: parsing them leniently, and the OSV ecosystem and name they mean.
+"""Package URLs in SBOMs and VEX: parsing them leniently, and the OSV ecosystem and name they mean.
 
 SBOMs carry purls written by many tools, some broken (`pkg:pypi/`, `pkg:///`); a broken purl
 is not a reason to refuse the whole upload, so `parse_purl` returns None and the caller warns.
