@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from clearinghouse.inventory.formats.compression import decompress
 from clearinghouse.inventory.formats.interface import InventoryRejected, ParsedInventory
 from clearinghouse.inventory.formats.registry import detect, detect_by_name, format_by_id
 
@@ -21,6 +22,7 @@ def parse_bytes(name: str, data: bytes, format_id: str | None = None) -> ParsedI
         raise InventoryRejected(
             f"{name}: {len(data):,} bytes is more than the {MAX_FILE_BYTES:,}-byte limit"
         )
+    name, data = decompress(name, data)  # a gzipped SBOM is read as the SBOM it holds
     fmt = format_by_id(format_id) if format_id else detect(name, data)
     try:
         return fmt().parse(name, data)

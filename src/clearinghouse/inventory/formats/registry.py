@@ -5,11 +5,21 @@ from __future__ import annotations
 from clearinghouse.inventory.formats.apk_installed import ApkInstalled
 from clearinghouse.inventory.formats.cargo_lock import CargoLock
 from clearinghouse.inventory.formats.composer_lock import ComposerLock
+from clearinghouse.inventory.formats.compression import decompress
+from clearinghouse.inventory.formats.csaf_vex import CsafVex
+from clearinghouse.inventory.formats.cyclonedx_json import CycloneDxJson
+from clearinghouse.inventory.formats.cyclonedx_xml import CycloneDxXml
+from clearinghouse.inventory.formats.device_list_csv import DeviceListCsv
+from clearinghouse.inventory.formats.device_list_yaml import DeviceListYaml
 from clearinghouse.inventory.formats.dpkg_status import DpkgStatus
 from clearinghouse.inventory.formats.gemfile_lock import GemfileLock
 from clearinghouse.inventory.formats.go_mod import GoMod
 from clearinghouse.inventory.formats.gradle_lockfile import GradleLockfile
-from clearinghouse.inventory.formats.interface import InventoryFormat, InventoryRejected
+from clearinghouse.inventory.formats.interface import (
+    InventoryFormat,
+    InventoryRejected,
+    ParsedInventory,
+)
 from clearinghouse.inventory.formats.maven_pom import MavenPom
 from clearinghouse.inventory.formats.nuget_lock import NuGetLock
 from clearinghouse.inventory.formats.package_lock import PackageLockJson
@@ -19,6 +29,9 @@ from clearinghouse.inventory.formats.poetry_lock import PoetryLock
 from clearinghouse.inventory.formats.pylock_toml import PylockToml
 from clearinghouse.inventory.formats.requirements_txt import RequirementsTxt
 from clearinghouse.inventory.formats.rpmdb_sqlite import RpmDbSqlite
+from clearinghouse.inventory.formats.spdx_json import SpdxJson
+from clearinghouse.inventory.formats.spdx_tagvalue import SpdxTagValue
+from clearinghouse.inventory.formats.spdx_unsupported import SpdxOtherEncodings
 from clearinghouse.inventory.formats.uv_lock import UvLock
 from clearinghouse.inventory.formats.yarn_lock import YarnLock
 
@@ -42,6 +55,14 @@ FORMATS: tuple[type[InventoryFormat], ...] = (
     PackageLockJson,
     YarnLock,
     PnpmLock,
+    CycloneDxJson,
+    CycloneDxXml,
+    SpdxJson,
+    SpdxTagValue,
+    SpdxOtherEncodings,
+    DeviceListCsv,
+    DeviceListYaml,
+    CsafVex,
 )
 
 SNIFF_BYTES = 64 * 1024
@@ -85,3 +106,10 @@ def detect(name: str, data: bytes) -> type[InventoryFormat]:
         f"{base}: not a format we read (SBOMs: CycloneDX, SPDX; lockfiles; dpkg/apk/rpm "
         "databases; device lists); name the format explicitly if the file name is unusual"
     )
+
+
+def parse_upload(name: str, data: bytes, format_id: str | None = None) -> ParsedInventory:
+    """Read an uploaded file: gzip taken off, its format named or detected, then parsed."""
+    name, data = decompress(name, data)
+    fmt = format_by_id(format_id) if format_id else detect(name, data)
+    return fmt().parse(name, data)
