@@ -13,16 +13,23 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Insert, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from clearinghouse.db import utcnow
+from clearinghouse.db import Base, utcnow
 from clearinghouse.inventory.service import HeldPackage
 from clearinghouse.matching.models import Finding, FindingEvent, FindingStatus
 from clearinghouse.matching.packages import Hit
 
 CHUNK = 400
 FindingKey = tuple[str, str, str]  # (asset, vulnerability, component key)
+
+
+def _core_insert(model: type[Base]) -> Insert:
+    """A Core insert: for many plain rows it costs a fraction of the ORM's bulk insert."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return insert(table)
 
 
 def component_key(held: HeldPackage) -> str:
@@ -99,13 +106,13 @@ def reconcile(
             )
             events.append((key, "closed"))
     if inserts:
-        session.execute(insert(Finding), inserts)
+        session.execute(_core_insert(Finding), inserts)
     if updates:
         session.execute(update(Finding), updates)
     if events:
         ids = _ids(session, {key for key, _ in events})
         session.execute(
-            insert(FindingEvent),
+            _core_insert(FindingEvent),
             [
                 {
                     "finding_id": ids[key][0],

@@ -51,12 +51,20 @@ class Answer:
 class PackageMatcher:
     """Answers "which vulnerabilities affect ecosystem/name@version" from a set of entries."""
 
-    def __init__(self, entries: Iterable[AffectedEntry]) -> None:
+    def __init__(
+        self, entries: Iterable[AffectedEntry], loaded: Iterable[PackageKey] | None = None
+    ) -> None:
         self._entries: dict[PackageKey, list[AffectedEntry]] = {}
-        for entry in entries:
-            self._entries.setdefault((entry.ecosystem, entry.name), []).append(entry)
         self._compiled: dict[int, AffectedRanges | str] = {}
         self._answers: dict[tuple[str, str, str], Answer] = {}
+        self.loaded: set[PackageKey] = set()  # packages whose entries were all given
+        self.add(entries, loaded)
+
+    def add(self, entries: Iterable[AffectedEntry], loaded: Iterable[PackageKey] | None) -> None:
+        """More entries; `loaded` names the packages they are all the entries of."""
+        for entry in entries:
+            self._entries.setdefault((entry.ecosystem, entry.name), []).append(entry)
+        self.loaded |= set(loaded or ())
 
     def keys(self) -> set[PackageKey]:
         return set(self._entries)

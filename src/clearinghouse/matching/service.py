@@ -29,12 +29,27 @@ from clearinghouse.matching.schemas import FindingOut
 EVENT_BATCH = 2000
 
 
+ASSET_CHUNK = 200  # assets matched and reconciled per step: bounds memory on big portfolios
+
+
 def refresh_assets(session: Session, asset_ids: Collection[str], cause: str) -> Counter[str]:
-    held = inventory.held_by_assets(session, asset_ids)
-    keys = {(h.ecosystem, h.lookup_name) for h in held}
-    matcher = PackageMatcher(knowledge.entries_for_packages(session, keys))
-    wanted = _wanted(session, held, matcher, asset_ids)
-    return reconcile(session, wanted, assets=set(asset_ids), cause=cause)
+    """Re-match these assets' current components against the whole knowledge base."""
+    ordered = sorted(set(asset_ids))
+    counts: Counter[str] = Counter()
+    matcher: PackageMatcher | None = None
+    for start in range(0, len(ordered), ASSET_CHUNK):
+        chunk = ordered[start : start + ASSET_CHUNK]
+        held = inventory.held_by_assets(session, chunk)
+        keys = {(h.ecosystem, h.lookup_name) for h in held}
+        # One matcher for the whole run, so each package@version is evaluated once.
+        if matcher is None:
+            matcher = PackageMatcher(knowledge.entries_for_packages(session, keys), keys)
+        else:
+            missing = keys - matcher.loaded
+            matcher.add(knowledge.entries_for_packages(session, missing), missing)
+        wanted = _wanted(session, held, matcher, chunk)
+        counts += reconcile(session, wanted, assets=set(chunk), cause=cause)
+    return counts
 
 
 def fan_out(session: Session, vulnerability_ids: Collection[str], cause: str) -> Counter[str]:
