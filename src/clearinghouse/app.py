@@ -20,6 +20,7 @@ from clearinghouse.identity.audit import ui as audit_ui
 from clearinghouse.identity.guard import current_principal
 from clearinghouse.identity.http_errors import install_identity_handlers
 from clearinghouse.inventory import api as inventory_api
+from clearinghouse.inventory import ui as inventory_ui
 from clearinghouse.knowledge import api as knowledge_api
 from clearinghouse.knowledge import ui as knowledge_ui
 from clearinghouse.logs import request_id_var
@@ -108,6 +109,7 @@ ROUTERS = (
     system_ui.router,
     identity_ui.router,
     knowledge_ui.router,
+    inventory_ui.router,
     audit_ui.router,
 )
 

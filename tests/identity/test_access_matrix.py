@@ -154,6 +154,13 @@ PAGES: list[tuple[str, str, Any, list[int]]] = [
     ),
     ("GET", "/tokens", None, [303, 200, 200, 200, 200, 200, 200]),
     ("GET", "/vulnerabilities", None, [303, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/assets", None, [303, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/assets?organization={hospital}", None, [303, 200, 200, 200, 404, 200, 200]),
+    ("POST", "/assets", "new_asset_form", [303, 403, 303, 303, 303, 303, 303]),
+    ("GET", "/assets/{asset}", None, [303, 200, 200, 200, 404, 200, 200]),
+    # Allowed subjects are told to choose a file (422): the matrix sends none.
+    ("POST", "/assets/{asset}/uploads", {}, [303, 403, 422, 422, 404, 403, 422]),
+    ("GET", "/assets/{asset}/diff?old=1&new=2", None, [303, 422, 422, 422, 404, 422, 422]),
     ("GET", "/vulnerabilities/CVE-0000-0000", None, [303, 404, 404, 404, 404, 404, 404]),
     (
         "POST",
@@ -240,6 +247,8 @@ def body_for(spec: Any) -> Any:
         }
     if spec == "new_asset":
         return {"name": f"Pharmacy server {n}", "kind": "server", "exposure": "internal"}
+    if spec == "new_asset_form":
+        return {"name": f"Infusion pump {n}", "kind": "device", "exposure": "isolated"}
     if spec == "new_invitation":
         return {"email": f"person{n}@valley.example", "role": "member"}
     return spec

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clearinghouse.identity.acting import IdentityError
 from clearinghouse.inventory.assets import (
     add_upload,
     check_upload_allowed,
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "Component",
     "HeldPackage",
+    "IdentityError",
     "InventoryRejected",
     "ParsedInventory",
     "VexStatement",
