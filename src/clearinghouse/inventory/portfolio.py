@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from clearinghouse.inventory.models import Asset, ComponentRow, InventoryUpload
@@ -87,3 +87,46 @@ def vex_of_assets(session: Session, asset_ids: Collection[str]) -> dict[str, lis
             if vex:
                 out[asset_id] = list(vex)
     return out
+
+
+DEVICE = "device"  # the "ecosystem" of a device in findings and component keys
+
+
+def _device_query() -> Any:
+    return (
+        select(
+            Asset.organization_id,
+            ComponentRow.asset_id,
+            ComponentRow.vendor_key,
+            ComponentRow.product_key,
+            ComponentRow.name,
+            ComponentRow.version,
+        )
+        .join(Asset, Asset.id == ComponentRow.asset_id)
+        .where(ComponentRow.current.is_(True))
+        .where(ComponentRow.vendor_key.is_not(None), ComponentRow.version.is_not(None))
+    )
+
+
+def _devices(rows: Any) -> list[HeldPackage]:
+    return [
+        HeldPackage(org, asset, DEVICE, f"{vendor}|{product}", name, version, None)
+        for org, asset, vendor, product, name, version in rows
+    ]
+
+
+def held_devices_by_assets(session: Session, asset_ids: Collection[str]) -> list[HeldPackage]:
+    """Devices (vendor, product, version) the assets hold; `lookup_name` is vendor|product."""
+    found: list[HeldPackage] = []
+    for chunk in _chunks(sorted(asset_ids)):
+        found += _devices(session.execute(_device_query().where(ComponentRow.asset_id.in_(chunk))))
+    return found
+
+
+def held_devices(session: Session, vendor_prefixes: Collection[str]) -> list[HeldPackage]:
+    """Devices of vendors whose (normalized) name starts with one of the prefixes, everywhere."""
+    found: list[HeldPackage] = []
+    for chunk in _chunks(sorted(vendor_prefixes)):
+        condition = or_(*(ComponentRow.vendor_key.startswith(p, autoescape=True) for p in chunk))
+        found += _devices(session.execute(_device_query().where(condition)))
+    return found

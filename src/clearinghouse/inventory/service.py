@@ -22,13 +22,17 @@ from clearinghouse.inventory.formats.interface import (
 from clearinghouse.inventory.formats.registry import FORMATS
 from clearinghouse.inventory.parsing import MAX_FILE_BYTES, known_file, parse_bytes, parse_file
 from clearinghouse.inventory.portfolio import (
+    DEVICE,
     HeldPackage,
     held_by_assets,
+    held_devices,
+    held_devices_by_assets,
     held_packages,
     vex_of_assets,
 )
 
 __all__ = [
+    "DEVICE",
     "FORMATS",
     "MAX_FILE_BYTES",
     "Component",
@@ -44,6 +48,8 @@ __all__ = [
     "diff_uploads",
     "get_asset",
     "held_by_assets",
+    "held_devices",
+    "held_devices_by_assets",
     "held_packages",
     "known_file",
     "list_assets",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from clearinghouse.db import utcnow
@@ -128,17 +128,27 @@ def entries_of(session: Session, vulnerability_ids: Collection[str]) -> list[Aff
     return found
 
 
-def devices_for(session: Session, vendors: Collection[str]) -> list[AffectedDevice]:
-    """Every live affected product of these (normalized) vendors."""
+def devices_for(
+    session: Session,
+    vendor_prefixes: Collection[str],
+    vulnerability_ids: Collection[str] | None = None,
+) -> list[AffectedDevice]:
+    """Every live affected product whose (normalized) vendor starts with one of the prefixes.
+
+    Prefixes, not names: "Schneider Electric SE" in an advisory and "Schneider Electric" in a
+    device list are one vendor; the matcher compares the full names.
+    """
     found: list[AffectedDevice] = []
-    for chunk in _chunks(sorted(vendors)):
-        rows = session.execute(
+    for chunk in _chunks(sorted(vendor_prefixes)):
+        query = (
             select(AffectedProductRow, SourceRecordRow.source, SourceRecordRow.record_id)
             .join(SourceRecordRow, SourceRecordRow.id == AffectedProductRow.record_id)
             .join(Vulnerability, Vulnerability.id == AffectedProductRow.vulnerability_id)
-            .where(AffectedProductRow.vendor.in_(chunk))
+            .where(or_(*(AffectedProductRow.vendor.startswith(p, autoescape=True) for p in chunk)))
             .where(_live())
         )
+        if vulnerability_ids is not None:
+            query = query.where(AffectedProductRow.vulnerability_id.in_(sorted(vulnerability_ids)))
         found += [
             AffectedDevice(
                 row.vulnerability_id,
@@ -151,8 +161,22 @@ def devices_for(session: Session, vendors: Collection[str]) -> list[AffectedDevi
                 row.cpe,
                 row.remediations or [],
             )
-            for row, source, record in rows
+            for row, source, record in session.execute(query)
         ]
+    return found
+
+
+def vendors_of(session: Session, vulnerability_ids: Collection[str]) -> set[str]:
+    """The (normalized) vendors whose products these vulnerabilities name."""
+    found: set[str] = set()
+    for chunk in _chunks(sorted(vulnerability_ids)):
+        found |= set(
+            session.scalars(
+                select(AffectedProductRow.vendor)
+                .where(AffectedProductRow.vulnerability_id.in_(chunk))
+                .distinct()
+            )
+        )
     return found
 
 

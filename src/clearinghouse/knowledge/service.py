@@ -17,6 +17,7 @@ from clearinghouse.knowledge.affected import (
     entries_of,
     mark_processed,
     pending_events,
+    vendors_of,
 )
 from clearinghouse.knowledge.models import (
     AffectedPackageRow,
@@ -56,6 +57,7 @@ __all__ = [
     "normalize_vendor",
     "pending_events",
     "search_package",
+    "vendors_of",
 ]
 
 

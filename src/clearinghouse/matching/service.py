@@ -21,9 +21,10 @@ from clearinghouse.identity import policy
 from clearinghouse.identity.policy import Principal
 from clearinghouse.inventory import service as inventory
 from clearinghouse.knowledge import service as knowledge
+from clearinghouse.matching.devices import DeviceMatcher, normalize_name
 from clearinghouse.matching.findings import Wanted, reconcile
 from clearinghouse.matching.models import Finding, FindingStatus
-from clearinghouse.matching.packages import PackageMatcher, package_key
+from clearinghouse.matching.packages import Hit, PackageMatcher, package_key
 from clearinghouse.matching.schemas import FindingOut
 
 EVENT_BATCH = 2000
@@ -47,7 +48,10 @@ def refresh_assets(session: Session, asset_ids: Collection[str], cause: str) -> 
         else:
             missing = keys - matcher.loaded
             matcher.add(knowledge.entries_for_packages(session, missing), missing)
-        wanted = _wanted(session, held, matcher, chunk)
+        found = _package_hits(held, matcher) + _device_hits(
+            session, inventory.held_devices_by_assets(session, chunk)
+        )
+        wanted = _wanted(session, found, chunk)
         counts += reconcile(session, wanted, assets=set(chunk), cause=cause)
     return counts
 
@@ -56,25 +60,54 @@ def fan_out(session: Session, vulnerability_ids: Collection[str], cause: str) ->
     """Re-evaluate these vulnerabilities, and nothing else, wherever their packages are held."""
     chosen = set(vulnerability_ids)
     keys = {(e.ecosystem, e.name) for e in knowledge.entries_of(session, chosen)}
-    live = [
-        e for e in knowledge.entries_for_packages(session, keys) if e.vulnerability_id in chosen
-    ]
+    entries = knowledge.entries_for_packages(session, keys)
+    live = [e for e in entries if e.vulnerability_id in chosen]
     held = inventory.held_packages(session, keys)
-    matcher = PackageMatcher(live)
-    wanted = _wanted(session, held, matcher, {h.asset_id for h in held})
+    found = _package_hits(held, PackageMatcher(live, keys))
+    prefixes = {_vendor_prefix(v) for v in knowledge.vendors_of(session, chosen)}
+    if prefixes:
+        devices = inventory.held_devices(session, prefixes)
+        found += _device_hits(session, devices, chosen)
+    wanted = _wanted(session, found, {h.asset_id for h, _ in found})
     return reconcile(session, wanted, vulnerabilities=chosen, cause=cause)
+
+
+def _vendor_prefix(vendor: str) -> str:
+    words = normalize_name(vendor).split()
+    return words[0] if words else vendor
+
+
+def _package_hits(
+    held: Iterable[inventory.HeldPackage], matcher: PackageMatcher
+) -> list[tuple[inventory.HeldPackage, Hit]]:
+    return [
+        (item, hit)
+        for item in held
+        for hit in matcher.answer((item.ecosystem, item.lookup_name), item.version).hits
+    ]
+
+
+def _device_hits(
+    session: Session,
+    devices: list[inventory.HeldPackage],
+    only: Collection[str] | None = None,
+) -> list[tuple[inventory.HeldPackage, Hit]]:
+    if not devices:
+        return []
+    prefixes = {_vendor_prefix(d.lookup_name.split("|", 1)[0]) for d in devices}
+    matcher = DeviceMatcher(knowledge.devices_for(session, prefixes, only))
+    found = []
+    for item in devices:
+        vendor, product = item.lookup_name.split("|", 1)
+        found += [(item, hit) for hit in matcher.answer(vendor, product, item.version).hits]
+    return found
 
 
 def _wanted(
     session: Session,
-    held: Iterable[inventory.HeldPackage],
-    matcher: PackageMatcher,
+    found: list[tuple[inventory.HeldPackage, Hit]],
     asset_ids: Collection[str],
 ) -> list[Wanted]:
-    found: list[tuple[inventory.HeldPackage, Any]] = []
-    for item in held:
-        for hit in matcher.answer((item.ecosystem, item.lookup_name), item.version).hits:
-            found.append((item, hit))
     vex = inventory.vex_of_assets(session, asset_ids) if found else {}
     names: dict[str, set[str]] = {}
     if vex:
