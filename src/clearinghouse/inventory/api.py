@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel
 
 from clearinghouse import db
@@ -24,6 +24,9 @@ ManageAssets = Annotated[Principal, Depends(requires("assets.manage"))]
 class UploadResult(BaseModel):
     upload: UploadOut
     findings: dict[str, int]  # opened, closed, reopened, changed
+    # Large files are parsed by a job: its run id (see GET /api/v1/jobs/{run}); the upload's
+    # status goes from "queued" to "parsed" or "failed".
+    job: str | None = None
 
 
 async def read_limited(file: UploadFile) -> bytes:
@@ -61,12 +64,15 @@ def get_asset(asset_id: str, principal: ReadAssets, session: SessionDep) -> Asse
     "/assets/{asset_id}/uploads",
     status_code=201,
     summary="Upload an SBOM, a lockfile, a package database or a device list for an asset",
+    description="Files up to 4 MiB are parsed and matched at once (201); larger ones are kept "
+    "and parsed by a job (202 with the job's run id; poll the asset's uploads).",
 )
 async def upload(
     asset_id: str,
     principal: ManageAssets,
     request: Request,
     runtime: RuntimeDep,
+    response: Response,
     file: Annotated[UploadFile | None, File(description="The inventory file")] = None,
     format: Annotated[str | None, Form(description="The format, if its name does not say")] = None,
 ) -> UploadResult:
@@ -78,6 +84,14 @@ async def upload(
         raise Problem(422, "attach the inventory file as the multipart field 'file'")
     data = await read_limited(file)
     name = file.filename or "upload"
+    if len(data) > service.INLINE_BYTES:
+        with db.transaction(runtime.sessions) as session:
+            queued = service.queue_upload(
+                session, principal, origin_of(request), asset_id, name, data, format or None
+            )
+        job = runtime.queue.enqueue("inventory.parse_upload", upload_id=queued.id)
+        response.status_code = 202
+        return UploadResult(upload=queued, findings={}, job=job)
     try:
         with db.transaction(runtime.sessions) as session:
             stored = service.add_upload(

@@ -18,7 +18,13 @@ from clearinghouse.identity import policy
 from clearinghouse.identity.acting import IdentityError, audit, not_found
 from clearinghouse.identity.policy import Principal
 from clearinghouse.identity.schemas import Origin
-from clearinghouse.inventory.formats.interface import Component, ParsedInventory, VexStatement
+from clearinghouse.inventory.formats.interface import (
+    Component,
+    InventoryRejected,
+    ParsedInventory,
+    VexStatement,
+)
+from clearinghouse.inventory.formats.registry import format_by_id
 from clearinghouse.inventory.models import Asset, ComponentRow, InventoryUpload, UploadStatus
 from clearinghouse.inventory.parsing import parse_bytes
 from clearinghouse.inventory.schemas import (
@@ -124,44 +130,113 @@ def _store_upload(
     parsed: ParsedInventory,
     user_id: str | None,
 ) -> InventoryUpload:
+    upload = _new_upload(session, asset, file_name, data, user_id)
+    _activate(session, upload, parsed)
+    return upload
+
+
+def _new_upload(
+    session: Session, asset: Asset, file_name: str, data: bytes, user_id: str | None
+) -> InventoryUpload:
     version = (
         session.scalar(
             select(func.max(InventoryUpload.version)).where(InventoryUpload.asset_id == asset.id)
         )
         or 0
     ) + 1
-    session.execute(
-        update(InventoryUpload)
-        .where(InventoryUpload.asset_id == asset.id, InventoryUpload.current.is_(True))
-        .values(current=False)
-    )
-    session.execute(
-        update(ComponentRow)
-        .where(ComponentRow.asset_id == asset.id, ComponentRow.current.is_(True))
-        .values(current=False)
-    )
     upload = InventoryUpload(
         asset_id=asset.id,
         version=version,
-        current=True,
+        current=False,
         file_name=file_name[:300],
-        format_id=parsed.format_id,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
         content=zlib.compress(data, 6),
-        status=UploadStatus.PARSED,
-        warnings=list(parsed.warnings)[:200],
-        vex=[_vex_json(s) for s in parsed.vex],
-        component_count=len(parsed.components),
+        status=UploadStatus.QUEUED,
+        warnings=[],
+        vex=[],
+        component_count=0,
         uploaded_by=user_id,
     )
     session.add(upload)
     session.flush()
-    rows = [_component_row(upload, asset.id, c) for c in parsed.components]
+    return upload
+
+
+def _activate(session: Session, upload: InventoryUpload, parsed: ParsedInventory) -> None:
+    """Make a parsed upload the asset's current inventory."""
+    asset_id = upload.asset_id
+    session.execute(
+        update(InventoryUpload)
+        .where(InventoryUpload.asset_id == asset_id, InventoryUpload.current.is_(True))
+        .values(current=False)
+    )
+    session.execute(
+        update(ComponentRow)
+        .where(ComponentRow.asset_id == asset_id, ComponentRow.current.is_(True))
+        .values(current=False)
+    )
+    upload.current = True
+    upload.status = UploadStatus.PARSED
+    upload.format_id = parsed.format_id
+    upload.warnings = list(parsed.warnings)[:200]
+    upload.vex = [_vex_json(s) for s in parsed.vex]
+    upload.component_count = len(parsed.components)
+    rows = [_component_row(upload, asset_id, c) for c in parsed.components]
     if rows:
         session.execute(insert(ComponentRow), rows)
-    asset.updated_at = utcnow()
-    return upload
+    session.execute(update(Asset).where(Asset.id == asset_id).values(updated_at=utcnow()))
+    session.flush()
+
+
+def queue_upload(
+    session: Session,
+    actor: Principal,
+    origin: Origin,
+    asset_id: str,
+    file_name: str,
+    data: bytes,
+    format_id: str | None = None,
+) -> UploadOut:
+    """Keep a large file now and parse it later (`parse_queued_upload`, run by a job)."""
+    asset = _asset(session, actor, asset_id, "assets.manage")
+    if format_id is not None:
+        format_by_id(format_id)  # an unknown format is refused now, not in the job
+    upload = _new_upload(session, asset, file_name, data, actor.user_id)
+    upload.format_id = format_id
+    audit(
+        session,
+        actor,
+        origin,
+        "inventory.upload",
+        organization_id=asset.organization_id,
+        resource_type="asset",
+        resource_id=asset.id,
+        file_name=file_name[:300],
+        sha256=upload.sha256,
+        version=upload.version,
+        queued=True,
+    )
+    return UploadOut.model_validate(upload)
+
+
+def parse_queued_upload(session: Session, upload_id: int) -> UploadOut | None:
+    """Parse a queued upload; a file that cannot be read is marked failed with the reason.
+
+    Idempotent: an upload no longer queued is left as it is (None is returned).
+    """
+    upload = session.get(InventoryUpload, upload_id)
+    if upload is None or upload.status != UploadStatus.QUEUED:
+        return None
+    try:
+        content = zlib.decompress(upload.content)
+        parsed = parse_bytes(upload.file_name, content, upload.format_id)
+    except InventoryRejected as rejected:
+        upload.status = UploadStatus.FAILED
+        upload.problem = str(rejected)[:2000]
+        return UploadOut.model_validate(upload)
+    _activate(session, upload, parsed)
+    return UploadOut.model_validate(upload)
 
 
 def _vex_json(statement: VexStatement) -> dict[str, object]:

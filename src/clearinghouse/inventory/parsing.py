@@ -9,6 +9,8 @@ from clearinghouse.inventory.formats.interface import InventoryRejected, ParsedI
 from clearinghouse.inventory.formats.registry import detect, detect_by_name, format_by_id
 
 MAX_FILE_BYTES = 100 * 2**20  # the largest real SBOMs are tens of MB
+# Uploads above this are kept at once and parsed by a job, so that the request returns fast.
+INLINE_BYTES = 4 * 2**20
 
 
 def known_file(name: str) -> bool:

@@ -12,6 +12,8 @@ from clearinghouse.inventory.assets import (
     get_asset,
     list_assets,
     list_uploads,
+    parse_queued_upload,
+    queue_upload,
 )
 from clearinghouse.inventory.formats.interface import (
     Component,
@@ -20,7 +22,13 @@ from clearinghouse.inventory.formats.interface import (
     VexStatement,
 )
 from clearinghouse.inventory.formats.registry import FORMATS
-from clearinghouse.inventory.parsing import MAX_FILE_BYTES, known_file, parse_bytes, parse_file
+from clearinghouse.inventory.parsing import (
+    INLINE_BYTES,
+    MAX_FILE_BYTES,
+    known_file,
+    parse_bytes,
+    parse_file,
+)
 from clearinghouse.inventory.portfolio import (
     DEVICE,
     HeldPackage,
@@ -34,6 +42,7 @@ from clearinghouse.inventory.portfolio import (
 __all__ = [
     "DEVICE",
     "FORMATS",
+    "INLINE_BYTES",
     "MAX_FILE_BYTES",
     "Component",
     "HeldPackage",
@@ -56,5 +65,7 @@ __all__ = [
     "list_uploads",
     "parse_bytes",
     "parse_file",
+    "parse_queued_upload",
+    "queue_upload",
     "vex_of_assets",
 ]
