@@ -146,6 +146,17 @@ async def upload(
     if len(data) > service.MAX_FILE_BYTES:
         error = f"The file is larger than {service.MAX_FILE_BYTES:,} bytes."
         return _asset_page(request, principal, asset_id, 413, error=error)
+    if len(data) > service.INLINE_BYTES:
+        with db.transaction(runtime.sessions) as session:
+            queued = service.queue_upload(
+                session, principal, origin_of(request), asset_id, file.filename, data
+            )
+        runtime.queue.enqueue("inventory.parse_upload", upload_id=queued.id)
+        notice = (
+            f"{queued.file_name} is large: it is kept as upload {queued.version} and being read "
+            "in the background. Reload this page in a minute to see its findings."
+        )
+        return _asset_page(request, principal, asset_id, 202, notice=notice)
     try:
         with db.transaction(runtime.sessions) as session:
             stored = service.add_upload(
