@@ -153,12 +153,7 @@ def match_only(runtime: Runtime, asset_ids: list[str]) -> int:
             held = inventory.held_by_assets(
                 session, asset_ids[start : start + matching.ASSET_CHUNK]
             )
-            keys = {(h.ecosystem, h.lookup_name) for h in held}
-            if matcher is None:
-                matcher = PackageMatcher(knowledge.entries_for_packages(session, keys), keys)
-            else:
-                missing = keys - matcher.loaded
-                matcher.add(knowledge.entries_for_packages(session, missing), missing)
+            matcher = matching.matcher_for(session, held, matcher)
             for item in held:
                 hits += len(matcher.answer((item.ecosystem, item.lookup_name), item.version).hits)
     return hits

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -106,6 +107,18 @@ def add_upload(
     asset = _asset(session, actor, asset_id, "assets.manage")
     parsed = parse_bytes(file_name, data, format_id)
     upload = _store_upload(session, asset, file_name, data, parsed, actor.user_id)
+    _audit_upload(session, actor, origin, asset, upload, components=upload.component_count)
+    return UploadOut.model_validate(upload)
+
+
+def _audit_upload(
+    session: Session,
+    actor: Principal,
+    origin: Origin,
+    asset: Asset,
+    upload: InventoryUpload,
+    **details: Any,
+) -> None:
     audit(
         session,
         actor,
@@ -114,12 +127,11 @@ def add_upload(
         organization_id=asset.organization_id,
         resource_type="asset",
         resource_id=asset.id,
-        file_name=file_name[:300],
+        file_name=upload.file_name,
         sha256=upload.sha256,
         version=upload.version,
-        components=upload.component_count,
+        **details,
     )
-    return UploadOut.model_validate(upload)
 
 
 def _store_upload(
@@ -204,19 +216,7 @@ def queue_upload(
         format_by_id(format_id)  # an unknown format is refused now, not in the job
     upload = _new_upload(session, asset, file_name, data, actor.user_id)
     upload.format_id = format_id
-    audit(
-        session,
-        actor,
-        origin,
-        "inventory.upload",
-        organization_id=asset.organization_id,
-        resource_type="asset",
-        resource_id=asset.id,
-        file_name=file_name[:300],
-        sha256=upload.sha256,
-        version=upload.version,
-        queued=True,
-    )
+    _audit_upload(session, actor, origin, asset, upload, queued=True)
     return UploadOut.model_validate(upload)
 
 

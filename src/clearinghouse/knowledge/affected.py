@@ -76,55 +76,46 @@ def _live() -> Any:
     return Vulnerability.withdrawn.is_(None) & Vulnerability.merged_into.is_(None)
 
 
+def _entries(session: Session, condition: Any, live_only: bool) -> list[AffectedEntry]:
+    query = (
+        select(
+            AffectedPackageRow.vulnerability_id,
+            SourceRecordRow.source,
+            SourceRecordRow.record_id,
+            AffectedPackageRow.ecosystem,
+            AffectedPackageRow.name,
+            AffectedPackageRow.ranges,
+            AffectedPackageRow.versions,
+        )
+        .join(SourceRecordRow, SourceRecordRow.id == AffectedPackageRow.record_id)
+        .where(condition)
+    )
+    if live_only:
+        query = query.join(
+            Vulnerability, Vulnerability.id == AffectedPackageRow.vulnerability_id
+        ).where(_live())
+    return [
+        AffectedEntry(v, f"{source}:{record}", eco, name, ranges or [], versions or [])
+        for v, source, record, eco, name, ranges, versions in session.execute(query)
+    ]
+
+
 def entries_for_packages(
     session: Session, keys: Collection[tuple[str, str]]
 ) -> list[AffectedEntry]:
     """Every live affected entry for these (ecosystem, lookup name) pairs."""
     found: list[AffectedEntry] = []
     for chunk in _chunks(sorted(keys)):
-        rows = session.execute(
-            select(
-                AffectedPackageRow.vulnerability_id,
-                SourceRecordRow.source,
-                SourceRecordRow.record_id,
-                AffectedPackageRow.ecosystem,
-                AffectedPackageRow.name,
-                AffectedPackageRow.ranges,
-                AffectedPackageRow.versions,
-            )
-            .join(SourceRecordRow, SourceRecordRow.id == AffectedPackageRow.record_id)
-            .join(Vulnerability, Vulnerability.id == AffectedPackageRow.vulnerability_id)
-            .where(tuple_(AffectedPackageRow.ecosystem, AffectedPackageRow.name).in_(chunk))
-            .where(_live())
-        )
-        found += [
-            AffectedEntry(v, f"{source}:{record}", eco, name, ranges or [], versions or [])
-            for v, source, record, eco, name, ranges, versions in rows
-        ]
+        condition = tuple_(AffectedPackageRow.ecosystem, AffectedPackageRow.name).in_(chunk)
+        found += _entries(session, condition, live_only=True)
     return found
 
 
 def entries_of(session: Session, vulnerability_ids: Collection[str]) -> list[AffectedEntry]:
-    """The affected package entries of these vulnerabilities (for fan-out)."""
+    """The affected package entries of these vulnerabilities, live or not (for fan-out)."""
     found: list[AffectedEntry] = []
     for chunk in _chunks(sorted(vulnerability_ids)):
-        rows = session.execute(
-            select(
-                AffectedPackageRow.vulnerability_id,
-                SourceRecordRow.source,
-                SourceRecordRow.record_id,
-                AffectedPackageRow.ecosystem,
-                AffectedPackageRow.name,
-                AffectedPackageRow.ranges,
-                AffectedPackageRow.versions,
-            )
-            .join(SourceRecordRow, SourceRecordRow.id == AffectedPackageRow.record_id)
-            .where(AffectedPackageRow.vulnerability_id.in_(chunk))
-        )
-        found += [
-            AffectedEntry(v, f"{source}:{record}", eco, name, ranges or [], versions or [])
-            for v, source, record, eco, name, ranges, versions in rows
-        ]
+        found += _entries(session, AffectedPackageRow.vulnerability_id.in_(chunk), live_only=False)
     return found
 
 

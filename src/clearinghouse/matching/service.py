@@ -41,19 +41,28 @@ def refresh_assets(session: Session, asset_ids: Collection[str], cause: str) -> 
     for start in range(0, len(ordered), ASSET_CHUNK):
         chunk = ordered[start : start + ASSET_CHUNK]
         held = inventory.held_by_assets(session, chunk)
-        keys = {(h.ecosystem, h.lookup_name) for h in held}
         # One matcher for the whole run, so each package@version is evaluated once.
-        if matcher is None:
-            matcher = PackageMatcher(knowledge.entries_for_packages(session, keys), keys)
-        else:
-            missing = keys - matcher.loaded
-            matcher.add(knowledge.entries_for_packages(session, missing), missing)
+        matcher = matcher_for(session, held, matcher)
         found = _package_hits(held, matcher) + _device_hits(
             session, inventory.held_devices_by_assets(session, chunk)
         )
         wanted = _wanted(session, found, chunk)
         counts += reconcile(session, wanted, assets=set(chunk), cause=cause)
     return counts
+
+
+def matcher_for(
+    session: Session,
+    held: Iterable[inventory.HeldPackage],
+    matcher: PackageMatcher | None = None,
+) -> PackageMatcher:
+    """A matcher that knows every affected entry of these packages (extending `matcher`)."""
+    keys = {(h.ecosystem, h.lookup_name) for h in held}
+    if matcher is None:
+        return PackageMatcher(knowledge.entries_for_packages(session, keys), keys)
+    missing = keys - matcher.loaded
+    matcher.add(knowledge.entries_for_packages(session, missing), missing)
+    return matcher
 
 
 def fan_out(session: Session, vulnerability_ids: Collection[str], cause: str) -> Counter[str]:
