@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Debian packages and the command that shows each is installed.
-TEST_SYSTEM_PACKAGES := chromium:chromium bubblewrap:bwrap
+# Debian packages and the command that shows each is installed (gcc: the benchmark builds its
+# reverse-engineering and exploitation targets; build-essential brings the C library headers).
+TEST_SYSTEM_PACKAGES := chromium:chromium bubblewrap:bwrap build-essential:gcc
 
 .PHONY: demo test lint fmt typecheck pytest venv lock clean help
 

@@ -30,7 +30,7 @@ from clearinghouse.knowledge.sources.inputs import InputDocument
 
 
 def generate(rows: int, seed: int = 1) -> bytes:
-    rng = random.Random(seed)  # noqa: S311 (made-up scores, not secrets)
+    rng = random.Random(seed)
     scores = [min(1.0, rng.lognormvariate(-6.0, 2.0)) for _ in range(rows)]
     ordered = sorted(scores)
     lines = [

@@ -19,9 +19,12 @@ from clearinghouse.identity.audit import api as audit_api
 from clearinghouse.identity.audit import ui as audit_ui
 from clearinghouse.identity.guard import current_principal
 from clearinghouse.identity.http_errors import install_identity_handlers
+from clearinghouse.inventory import api as inventory_api
+from clearinghouse.inventory import ui as inventory_ui
 from clearinghouse.knowledge import api as knowledge_api
 from clearinghouse.knowledge import ui as knowledge_ui
 from clearinghouse.logs import request_id_var
+from clearinghouse.matching import api as matching_api
 from clearinghouse.middleware import RequestIdMiddleware
 from clearinghouse.problems import install_problem_handlers
 from clearinghouse.reports import api as reports_api
@@ -103,11 +106,14 @@ ROUTERS = (
     identity_api.router,
     knowledge_api.router,
     reports_api.router,
+    inventory_api.router,
+    matching_api.router,
     audit_api.router,
     system_ui.router,
     identity_ui.router,
     knowledge_ui.router,
     reports_ui.router,
+    inventory_ui.router,
     audit_ui.router,
 )
 

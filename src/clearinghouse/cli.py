@@ -1,4 +1,4 @@
-"""The `clearinghouse` command: serve, worker, demo, db, config, jobs, audit, sandbox."""
+"""The `clearinghouse` command: serve, demo, db, jobs, audit, feeds, scan, sandbox, frontier …"""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from clearinghouse import __version__, console, db
 from clearinghouse.cli_runtime import fail_unusable_database, open_runtime, settings_or_exit
+from clearinghouse.frontier import cli as frontier_cli
 from clearinghouse.identity import cli as identity_cli
 from clearinghouse.identity.audit import cli as audit_cli
 from clearinghouse.knowledge import cli as knowledge_cli
+from clearinghouse.matching import cli as matching_cli
 from clearinghouse.reports import cli as reports_cli
 from clearinghouse.runtime import Runtime
 from clearinghouse.sandbox import cli as sandbox_cli
@@ -37,6 +39,8 @@ app.add_typer(knowledge_cli.feeds_app, name="feeds")
 app.add_typer(knowledge_cli.vulns_app, name="vulns")
 app.add_typer(sandbox_cli.app, name="sandbox")
 app.add_typer(reports_cli.app, name="reports")
+app.add_typer(frontier_cli.app, name="frontier")
+app.command("scan")(matching_cli.scan_command)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
         description="Where untrusted runs get their work dirs and the wheelhouse cache; "
         "it and its parents must be traversable by uid 65534.",
     )
+    frontier_task_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 AES-256 key of the frontier benchmark's encrypted task stores; "
+        "keep it outside the repository.",
+    )
     log_level: LogLevel = LogLevel.INFO
     log_format: LogFormat = LogFormat.TEXT
     in_process_worker: bool = Field(default=True, description="Run a job consumer inside `serve`.")
@@ -111,7 +116,9 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("audit_key_file", "source_index", "source_index_url", mode="before")
+    @field_validator(
+        "audit_key_file", "frontier_task_key", "source_index", "source_index_url", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -205,6 +212,8 @@ class Settings(BaseSettings):
                 shown[name] = _mask_url_password(self.queue)
             elif name == "secret_key":
                 shown[name] = "******** " + ("(set)" if value else "(stored in the data dir)")
+            elif name == "frontier_task_key":
+                shown[name] = "******** (set)" if value else "(not set)"
             elif name == "audit_key_file":
                 shown[name] = str(self.audit_key_path.resolve()) + (
                     "" if value else " (stored in the data dir)"

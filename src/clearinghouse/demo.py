@@ -14,12 +14,17 @@ from clearinghouse.identity.models import Organization, User
 from clearinghouse.identity.policy import Principal
 from clearinghouse.identity.schemas import OrganizationIn, Origin
 from clearinghouse.identity.vocabulary import FinderType, OrgKind, OrgRole, OrgSize, Sector
+from clearinghouse.inventory import service as inventory
+from clearinghouse.inventory.models import AssetKind, Criticality, Exposure
+from clearinghouse.inventory.schemas import AssetIn
 from clearinghouse.knowledge import service as knowledge
+from clearinghouse.matching import service as matching
 from clearinghouse.runtime import Runtime
 
 ORIGIN = Origin(request_id="demo", client_address="cli")
 COORDINATOR_EMAIL = "coordinator@clearinghouse.example"
 DEMO_ADVISORIES = Path(__file__).parent / "demo_data" / "advisories-sample.tar.gz"
+DEMO_INVENTORIES = Path(__file__).parent / "demo_data" / "inventories"
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,37 @@ ACCOUNTS = (
         "Vendor: a medical device maker",
         "psirt@acme-medical.example",
         OrganizationIn(name="Acme Medical Devices", kinds=[OrgKind.VENDOR]),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoAsset:
+    name: str
+    kind: AssetKind
+    exposure: Exposure
+    criticality: Criticality
+    inventory: str  # a file in demo_data/inventories
+    file_name: str  # the name it is uploaded under
+
+
+HOSPITAL = "Valley County Hospital"
+DEMO_ASSETS = (
+    DemoAsset(
+        "Patient portal",
+        AssetKind.APPLICATION,
+        Exposure.INTERNET_FACING,
+        Criticality.CRITICAL,
+        "patient-portal-requirements.txt",
+        "requirements.txt",
+    ),
+    DemoAsset(
+        "Imaging gateway",
+        AssetKind.SERVICE,
+        Exposure.INTERNAL,
+        Criticality.HIGH,
+        "imaging-gateway-go.mod",
+        "go.mod",
     ),
 )
 
@@ -106,6 +142,38 @@ def load(runtime: Runtime) -> list[str]:
         f"Knowledge base: {total} real advisories (PyPI, Go, RustSec) from the bundled "
         "sample; try Vulnerabilities → CVE-2022-24713."
     )
+    lines.append(_load_assets(runtime))
     run_id = runtime.queue.enqueue("system.optimize_database")
     lines.append(f"A first maintenance job is queued (run {run_id[:8]}): see Status and Jobs.")
     return lines
+
+
+def _load_assets(runtime: Runtime) -> str:
+    """The hospital's assets, each with a real inventory file, and their findings."""
+    cli = Principal.command_line()
+    with db.transaction(runtime.sessions) as session:
+        hospital = session.scalar(select(Organization.id).where(Organization.name == HOSPITAL))
+        assert hospital is not None
+        existing = {a.name: a.id for a in inventory.list_assets(session, cli, hospital)}
+        for demo in DEMO_ASSETS:
+            asset_id = existing.get(demo.name)
+            if asset_id is None:
+                data = AssetIn(
+                    name=demo.name,
+                    kind=demo.kind,
+                    exposure=demo.exposure,
+                    criticality=demo.criticality,
+                )
+                asset_id = inventory.create_asset(session, cli, ORIGIN, hospital, data).id
+            if not inventory.list_uploads(session, cli, asset_id):
+                content = (DEMO_INVENTORIES / demo.inventory).read_bytes()
+                inventory.add_upload(session, cli, ORIGIN, asset_id, demo.file_name, content)
+        assets = [a.id for a in inventory.list_assets(session, cli, hospital)]
+        matching.refresh_assets(session, assets, cause="demo")
+    matching.process_vulnerability_events(runtime.sessions)
+    with runtime.sessions() as session:
+        findings = matching.list_findings(session, cli, hospital, limit=5000)
+    return (
+        f"{HOSPITAL}: {len(assets)} assets with real lockfiles, {len(findings)} open findings; "
+        "sign in as its IT lead and open Assets."
+    )

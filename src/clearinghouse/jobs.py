@@ -103,6 +103,7 @@ def registered_jobs() -> dict[str, JobSpec]:
 def _import_job_modules() -> None:
     # Each domain's jobs module registers its jobs on import.
     from clearinghouse.identity.audit import tasks as audit_tasks  # noqa: F401
+    from clearinghouse.matching import tasks as matching_tasks  # noqa: F401
     from clearinghouse.reports import tasks as report_tasks  # noqa: F401
     from clearinghouse.system import tasks  # noqa: F401
 

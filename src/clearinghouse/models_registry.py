@@ -10,6 +10,8 @@ MODEL_MODULES = (
     "clearinghouse.identity.audit.models",
     "clearinghouse.knowledge.models",
     "clearinghouse.reports.models",
+    "clearinghouse.inventory.models",
+    "clearinghouse.matching.models",
 )
 
 

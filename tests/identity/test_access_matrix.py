@@ -82,6 +82,27 @@ API: list[tuple[str, str, Any, list[int]]] = [
     ),
     ("GET", "/api/v1/vulnerabilities/CVE-0000-0000", None, [401, 404, 404, 404, 404, 404, 404]),
     ("GET", "/api/v1/feeds/runs", None, [401, 403, 403, 403, 403, 200, 200]),
+    ("GET", "/api/v1/organizations/{hospital}/assets", None, [401, 200, 200, 200, 404, 200, 200]),
+    (
+        "POST",
+        "/api/v1/organizations/{hospital}/assets",
+        "new_asset",
+        [401, 403, 201, 201, 404, 403, 201],
+    ),
+    ("GET", "/api/v1/assets/{asset}", None, [401, 200, 200, 200, 404, 200, 200]),
+    # Allowed subjects get 422: the matrix sends no file.
+    ("POST", "/api/v1/assets/{asset}/uploads", {}, [401, 403, 422, 422, 404, 403, 422]),
+    ("GET", "/api/v1/assets/{asset}/uploads", None, [401, 200, 200, 200, 404, 200, 200]),
+    ("GET", "/api/v1/assets/{asset}/components", None, [401, 200, 200, 200, 404, 200, 200]),
+    # The asset has no uploads to compare: allowed subjects are told so (422).
+    ("GET", "/api/v1/assets/{asset}/diff?old=1&new=2", None, [401, 422, 422, 422, 404, 422, 422]),
+    ("GET", "/api/v1/assets/{asset}/findings", None, [401, 200, 200, 200, 404, 200, 200]),
+    (
+        "GET",
+        "/api/v1/organizations/{hospital}/findings",
+        None,
+        [401, 200, 200, 200, 404, 200, 200],
+    ),
     # Only the owner (the hospital admin) may revoke their token; to anyone else it is unknown.
     ("DELETE", "/api/v1/tokens/{token}", None, [401, 404, 404, 200, 404, 404, 404]),
     ("GET", "/api/v1/audit", None, [401, 403, 403, 403, 403, 200, 200]),
@@ -137,6 +158,13 @@ PAGES: list[tuple[str, str, Any, list[int]]] = [
     ),
     ("GET", "/tokens", None, [303, 200, 200, 200, 200, 200, 200]),
     ("GET", "/vulnerabilities", None, [303, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/assets", None, [303, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/assets?organization={hospital}", None, [303, 200, 200, 200, 404, 200, 200]),
+    ("POST", "/assets", "new_asset_form", [303, 403, 303, 303, 303, 303, 303]),
+    ("GET", "/assets/{asset}", None, [303, 200, 200, 200, 404, 200, 200]),
+    # Allowed subjects are told to choose a file (422): the matrix sends none.
+    ("POST", "/assets/{asset}/uploads", {}, [303, 403, 422, 422, 404, 403, 422]),
+    ("GET", "/assets/{asset}/diff?old=1&new=2", None, [303, 422, 422, 422, 404, 422, 422]),
     ("GET", "/vulnerabilities/CVE-0000-0000", None, [303, 404, 404, 404, 404, 404, 404]),
     (
         "POST",
@@ -158,6 +186,8 @@ PAGES: list[tuple[str, str, Any, list[int]]] = [
 def targets(world: World, runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
     from clearinghouse import db
     from clearinghouse.identity import service
+    from clearinghouse.inventory import service as inventory
+    from clearinghouse.inventory.schemas import AssetIn
     from tests.identity_world import ORIGIN
 
     run = runtime.queue.enqueue("system.optimize_database")
@@ -189,7 +219,16 @@ def targets(world: World, runtime) -> dict[str, str]:  # type: ignore[no-untyped
         )[0].id
     assert token
     report = _finder_report(runtime, world)
+    with db.transaction(runtime.sessions) as session:
+        asset = inventory.create_asset(
+            session,
+            Principal.command_line(),
+            ORIGIN,
+            world.organizations["hospital"],
+            AssetIn(name="Patient portal", kind="application", exposure="internet-facing"),
+        )
     return {
+        "asset": asset.id,
         "hospital": world.organizations["hospital"],
         "viewer": world.user_ids["hospital_viewer"],
         "invitation": invitation.invitation.id,
@@ -232,6 +271,10 @@ def body_for(spec: Any) -> Any:
             "sector": "water",
             "size": "micro",
         }
+    if spec == "new_asset":
+        return {"name": f"Pharmacy server {n}", "kind": "server", "exposure": "internal"}
+    if spec == "new_asset_form":
+        return {"name": f"Infusion pump {n}", "kind": "device", "exposure": "isolated"}
     if spec == "new_invitation":
         return {"email": f"person{n}@valley.example", "role": "member"}
     return spec

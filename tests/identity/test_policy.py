@@ -98,11 +98,17 @@ def test_tokens_need_the_scope_of_the_action_and_never_mint_tokens():
 
 
 def test_grantable_scopes_follow_the_role():
-    assert policy.grantable_scopes(person(OrgRole.VIEWER)) == {Scope.ORG_READ, Scope.VULNS_READ}
+    assert policy.grantable_scopes(person(OrgRole.VIEWER)) == {
+        Scope.ORG_READ,
+        Scope.VULNS_READ,
+        Scope.INVENTORY_READ,
+    }
     assert policy.grantable_scopes(person(OrgRole.ADMIN)) == {
         Scope.ORG_READ,
         Scope.ORG_WRITE,
         Scope.VULNS_READ,
+        Scope.INVENTORY_READ,
+        Scope.INVENTORY_WRITE,
     }
     chief = person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR_ADMIN)
     # Everything but submitting finder reports, which only finders do.
@@ -134,3 +140,17 @@ def test_reports_are_for_finders_and_each_finder_sees_its_own():
 def test_an_undeclared_action_is_a_programming_error():
     with pytest.raises(LookupError, match="undeclared action"):
         policy.decide(Principal.anonymous(), "no.such.action")
+
+
+def test_only_a_coordinator_admin_session_decrypts_the_benchmark_tasks():
+    action = "frontier.tasks.decrypt"
+    chief = person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR_ADMIN)
+    assert policy.decide(chief, action).allowed
+    assert policy.decide(Principal.command_line(), action).allowed
+    assert (
+        policy.decide(person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR), action).status
+        == 403
+    )
+    assert policy.decide(person(OrgRole.ADMIN), action).status == 403
+    chief_token = person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR_ADMIN, scopes=set(Scope))
+    assert policy.decide(chief_token, action).status == 403

@@ -132,6 +132,20 @@ ACTIONS: dict[str, Rule] = {
         org_role=OrgRole.VIEWER,
         platform_role=PlatformRole.COORDINATOR,
     ),
+    "assets.read": Rule(
+        "see an organization's assets, their inventories and findings",
+        scope=Scope.INVENTORY_READ,
+        org_role=OrgRole.VIEWER,
+        platform_role=PlatformRole.COORDINATOR,
+        tenant_scoped=True,
+    ),
+    "assets.manage": Rule(
+        "create assets and upload their inventories",
+        scope=Scope.INVENTORY_WRITE,
+        org_role=OrgRole.MEMBER,
+        platform_role=PlatformRole.COORDINATOR_ADMIN,
+        tenant_scoped=True,
+    ),
     "feeds.read": Rule(
         "see advisory import runs", scope=Scope.SYSTEM_READ, platform_role=PlatformRole.COORDINATOR
     ),
@@ -151,6 +165,13 @@ ACTIONS: dict[str, Rule] = {
     ),
     "audit.read": Rule(
         "search the audit log", scope=Scope.AUDIT_READ, platform_role=PlatformRole.COORDINATOR
+    ),
+    # The benchmark's tasks are confidential: only the platform's evaluators decrypt them (for
+    # now its coordinator admins; no API token, so a leaked token cannot read the suite).
+    "frontier.tasks.decrypt": Rule(
+        "decrypt the frontier benchmark's task suites",
+        platform_role=PlatformRole.COORDINATOR_ADMIN,
+        session_only=True,
     ),
 }
 

@@ -76,6 +76,8 @@ class Scope(StrEnum):
     VULNS_READ = "vulns:read"
     REPORTS_READ = "reports:read"
     REPORTS_WRITE = "reports:write"
+    INVENTORY_READ = "inventory:read"
+    INVENTORY_WRITE = "inventory:write"
     ADMIN = "admin"
 
 
@@ -87,5 +89,7 @@ SCOPE_DESCRIPTIONS = {
     Scope.VULNS_READ: "read vulnerabilities in the knowledge base",
     Scope.REPORTS_READ: "read your organization's finder reports (coordinators: all)",
     Scope.REPORTS_WRITE: "submit finder reports for your organization",
+    Scope.INVENTORY_READ: "read your organization's assets, inventories and findings",
+    Scope.INVENTORY_WRITE: "create assets and upload inventories",
     Scope.ADMIN: "manage organizations across the platform (coordinator admins)",
 }

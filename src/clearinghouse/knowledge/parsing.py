@@ -31,7 +31,7 @@ from clearinghouse.knowledge.sources.interface import Importer, RecordRejected, 
 
 CHUNK_SIZE = 500
 # Bump when parsing changes what a document yields, so that every document is read again.
-PARSER_GENERATION = "1"
+PARSER_GENERATION = "2"
 # A worker process costs about half a second to start: worth it for inputs past this size.
 WORKER_THRESHOLD_BYTES = 2 * 2**20
 

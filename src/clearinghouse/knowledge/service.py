@@ -7,6 +7,18 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from clearinghouse.knowledge.affected import (
+    AffectedDevice,
+    AffectedEntry,
+    VulnerabilityBrief,
+    briefs,
+    devices_for,
+    entries_for_packages,
+    entries_of,
+    mark_processed,
+    pending_events,
+    vendors_of,
+)
 from clearinghouse.knowledge.models import (
     AffectedPackageRow,
     AffectedProductRow,
@@ -16,7 +28,7 @@ from clearinghouse.knowledge.models import (
     VulnerabilityAlias,
 )
 from clearinghouse.knowledge.pipeline import ProgressCallback, run_import
-from clearinghouse.knowledge.records import lookup_name
+from clearinghouse.knowledge.records import lookup_name, normalize_vendor
 from clearinghouse.knowledge.schemas import (
     AffectedPackageOut,
     AffectedProductOut,
@@ -29,11 +41,23 @@ from clearinghouse.knowledge.sources.registry import IMPORTERS, UnknownSource, i
 
 __all__ = [
     "IMPORTERS",
+    "AffectedDevice",
+    "AffectedEntry",
     "UnknownSource",
+    "VulnerabilityBrief",
+    "briefs",
+    "devices_for",
+    "entries_for_packages",
+    "entries_of",
     "find_vulnerability",
     "import_feed",
     "list_runs",
+    "lookup_name",
+    "mark_processed",
+    "normalize_vendor",
+    "pending_events",
     "search_package",
+    "vendors_of",
 ]
 
 

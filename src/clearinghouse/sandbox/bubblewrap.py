@@ -16,6 +16,7 @@ import signal
 import subprocess
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from clearinghouse.sandbox import cgroups, hostcheck, seccomp, workdir
 from clearinghouse.sandbox.interface import (
     HostReport,
     LimitKind,
+    Limits,
     NetworkMode,
     ResourceUsage,
     RunRequest,
@@ -155,17 +157,9 @@ class BubblewrapSandbox:
         stdin_path = run_dir / "stdin"
         stdin_path.write_bytes(request.stdin)
         argv = [
-            "/bin/sh", "-c", _LAUNCHER, "sh", *map(str, group.procs_files), "--",
-            hostcheck.PRLIMIT,
-            f"--fsize={limits.file_size_bytes}",
-            f"--nofile={limits.open_files}",
-            f"--cpu={int(limits.cpu_seconds) + 1}",  # per process; the cgroup caps the sum
-            "--core=0",
-            "--",
-            hostcheck.SETPRIV, f"--reuid={workdir.SANDBOX_UID}", f"--regid={workdir.SANDBOX_GID}",
-            "--clear-groups", "--",
-            *self._bwrap_args(run_dir, request, wheelhouse, filter_read, status_write),
-        ]  # fmt: skip
+            *launcher(group, limits),
+            *self.bwrap_args(run_dir, request, wheelhouse, filter_read, status_write),
+        ]
         started = time.monotonic()
         try:
             with stdin_path.open("rb") as stdin:
@@ -191,7 +185,7 @@ class BubblewrapSandbox:
             group.kill_all()
             process.wait()
         wall = time.monotonic() - started
-        status = _read_status(status_read)
+        status = read_status(status_read)
         if "child-pid" not in status:
             detail = bytes(streams.data["stderr"]).decode(errors="replace").strip()
             raise SandboxError(
@@ -270,19 +264,27 @@ class BubblewrapSandbox:
             stream.close()
         return streams, limit
 
-    def _bwrap_args(
+    def bwrap_args(
         self,
         run_dir: Path,
         request: RunRequest,
         wheelhouse: Path | None,
         seccomp_fd: int,
         status_fd: int,
+        *,
+        work: Path | None = None,
+        binds: Sequence[tuple[Path, str]] = (),
+        writable_binds: Sequence[tuple[Path, str]] = (),
+        unshare_net: bool = True,
     ) -> list[str]:
+        """bwrap's argv. A session passes its own work dir, extra binds (read-only, or writable
+        for its channel folder), and `unshare_net=False` when it joins the network namespace it
+        was started in."""
         size = str(request.limits.disk_bytes)
         args = [
             self.bwrap,
-            "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
-            "--unshare-uts", "--unshare-cgroup", "--disable-userns",
+            "--unshare-user", "--unshare-pid", *(["--unshare-net"] if unshare_net else []),
+            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup", "--disable-userns",
             "--uid", str(workdir.SANDBOX_UID), "--gid", str(workdir.SANDBOX_GID),
             "--hostname", "sandbox",
             "--cap-drop", "ALL", "--die-with-parent", "--new-session",
@@ -306,7 +308,11 @@ class BubblewrapSandbox:
         for name in _ETC_FROM_HOST:
             if (Path("/etc") / name).exists():
                 args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-        args += ["--bind", str(run_dir / "work"), WORK]
+        args += ["--bind", str(work or run_dir / "work"), WORK]
+        for source, target in binds:
+            args += ["--ro-bind", str(source), target]
+        for source, target in writable_binds:
+            args += ["--bind", str(source), target]
         if wheelhouse is not None:
             args += ["--ro-bind", str(wheelhouse), WHEELHOUSE]
         command = list(request.command)
@@ -342,7 +348,27 @@ class BubblewrapSandbox:
         return args
 
 
-def _read_status(fd: int) -> dict[str, object]:
+def launcher(
+    group: cgroups.RunCgroup, limits: Limits, *, network_of: int | None = None
+) -> list[str]:
+    """The argv before bwrap: join the run's cgroups, set rlimits, (join the network namespace
+    of the sandbox whose first process is `network_of`, while still root), become 65534."""
+    join = [hostcheck.NSENTER, f"--net=/proc/{network_of}/ns/net", "--"] if network_of else []
+    return [
+        "/bin/sh", "-c", _LAUNCHER, "sh", *map(str, group.procs_files), "--",
+        hostcheck.PRLIMIT,
+        f"--fsize={limits.file_size_bytes}",
+        f"--nofile={limits.open_files}",
+        f"--cpu={int(limits.cpu_seconds) + 1}",  # per process; the cgroup caps the sum
+        "--core=0",
+        "--",
+        *join,
+        hostcheck.SETPRIV, f"--reuid={workdir.SANDBOX_UID}", f"--regid={workdir.SANDBOX_GID}",
+        "--clear-groups", "--",
+    ]  # fmt: skip
+
+
+def read_status(fd: int) -> dict[str, object]:
     """bwrap's JSON status documents, merged; the writers are dead, so this reaches EOF."""
     os.set_blocking(fd, False)
     chunks = []

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 SETPRIV = "/usr/bin/setpriv"
 PRLIMIT = "/usr/bin/prlimit"
+NSENTER = "/usr/bin/nsenter"
 
 INSTALL_HINT = "install it with `apt-get install -y bubblewrap` (or run `make test`)"
 _PROBE_LIMITS = Limits(wall_seconds=20, cpu_seconds=10, memory_bytes=256 * 1024 * 1024)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from clearinghouse.config import Settings
-from clearinghouse.sandbox import prepare
+from clearinghouse.sandbox import prepare, session
 from clearinghouse.sandbox.bubblewrap import BubblewrapSandbox
 from clearinghouse.sandbox.interface import (
     Artifact,
@@ -24,6 +24,7 @@ from clearinghouse.sandbox.interface import (
     RunResult,
     SandboxError,
 )
+from clearinghouse.sandbox.session import SampleSandbox, SessionRequest
 
 
 @functools.lru_cache(maxsize=8)
@@ -84,3 +85,11 @@ def release(settings: Settings, result: RunResult) -> None:
     target = results / result.run_id
     if target.parent == results and target.is_dir() and not target.is_symlink():
         shutil.rmtree(target)
+
+
+def open_sample(
+    settings: Settings, agent: SessionRequest, services: SessionRequest | None = None
+) -> SampleSandbox:
+    """Start a long-lived sample environment (an agent sandbox, optionally a services sandbox
+    sharing its network); the caller must `close()` it."""
+    return session.open_sample(sandbox(settings), agent, services)

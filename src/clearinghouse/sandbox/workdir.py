@@ -16,7 +16,7 @@ import hashlib
 import os
 import shutil
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 
 from clearinghouse.sandbox.interface import Artifact, SandboxError, work_relative
@@ -47,14 +47,21 @@ def is_mountpoint(path: Path) -> bool:
     return False
 
 
-def put_files(work: Path, files: Mapping[str, bytes], artifacts_dir: str) -> None:
-    """Write the run's input files (and its empty artifacts folder), owned by the sandbox user."""
+def put_files(
+    work: Path,
+    files: Mapping[str, bytes],
+    artifacts_dir: str,
+    executable: Collection[str] = (),
+) -> None:
+    """Write the run's input files (and its empty artifacts folder), owned by the sandbox user;
+    those named in `executable` get mode 0755."""
     _make_dirs(work, work_relative(artifacts_dir).parts)
     for name, content in files.items():
         parts = work_relative(name).parts
         parent = _make_dirs(work, parts[:-1])
         target = parent / parts[-1]
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        mode = 0o755 if name in executable else 0o644
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
         os.chown(target, SANDBOX_UID, SANDBOX_GID)

@@ -78,6 +78,13 @@ class InventoryFormat(ABC):
     suffixes: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
+    def claims_name(cls, name: str) -> bool:
+        """Whether a file name the exact names and endings cannot express says this format
+        (`requirements-dev.txt`, `requirements.prod.txt`). The default claims none."""
+        del name
+        return False
+
+    @classmethod
     def sniff(cls, name: str, head: bytes) -> bool:
         """Whether `head` (the first 64 KiB) looks like this format when the name does not say.
 

@@ -136,6 +136,10 @@ def timestamp(value: Any, field: str) -> datetime | None:
         raise RecordRejected(f"{field}: {value!r} is not an RFC 3339 time") from None
     if parsed.tzinfo is None:
         raise RecordRejected(f"{field}: {value!r} has no time zone")
+    if parsed.year == 1:
+        # Go's zero time (0001-01-01T00:00:00Z): the Go database's "not published yet". As a
+        # date it would win every "earliest published" comparison.
+        return None
     return parsed
 
 

@@ -114,6 +114,33 @@ class KeyedVersion(Version):
     def _identity(self) -> Hashable:
         return self.key
 
+    # The comparisons, straight on the keys: range walks make millions of them.
+    def _key_of(self, other: Version) -> tuple[Any, ...]:
+        if type(other) is not type(self):
+            raise TypeError(f"cannot compare a {self.family} version with a {other.family} version")
+        key: tuple[Any, ...] = other.key
+        return key
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return bool(self.key == other.key)
+
+    def __hash__(self) -> int:
+        return hash((self.family, self.key))
+
+    def __lt__(self, other: Version) -> bool:
+        return bool(self.key < self._key_of(other))
+
+    def __le__(self, other: Version) -> bool:
+        return bool(self.key <= self._key_of(other))
+
+    def __gt__(self, other: Version) -> bool:
+        return bool(self.key > self._key_of(other))
+
+    def __ge__(self, other: Version) -> bool:
+        return bool(self.key >= self._key_of(other))
+
 
 def cmp(a: Any, b: Any) -> int:
     """Three-way comparison of two values of one type."""

@@ -128,6 +128,7 @@ class AffectedRanges:
         self.unevaluated = tuple(skipped)
         self._versions = tuple(versions or ())
         self._parsed_versions: dict[str, Version] = {}
+        self._listed: frozenset[Version] | None = None
         if self._family is not None:
             for text in self._versions:
                 with suppress(InvalidVersion):  # if unreadable, it only matches as a string
@@ -193,7 +194,10 @@ class AffectedRanges:
             parsed = parse_in_family(self._family, version)
         except InvalidVersion:
             return False
-        return any(parsed == listed for listed in self._parsed_versions.values())
+        # A set: versions hash by exactly what makes them equal, and PyPI entries list hundreds.
+        if self._listed is None:
+            self._listed = frozenset(self._parsed_versions.values())
+        return parsed in self._listed
 
 
 class _SortKey:

@@ -1,7 +1,7 @@
 """finder reports
 
-Revision ID: 0007
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-26 16:50:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import clearinghouse.db
 
-revision: str = "0007"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

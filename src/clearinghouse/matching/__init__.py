@@ -1,0 +1,1 @@
+"""Which vulnerabilities hit which components: the portfolio index, matching and fan-out."""

@@ -1,0 +1,210 @@
+"""Keeping findings true: what should be open is open, what no longer holds is closed.
+
+`reconcile` takes the findings that should exist within a scope (some assets, or some
+vulnerabilities across every asset) and the ones stored for that scope, and opens, reopens,
+closes or updates the difference, writing one event per change. Within its scope it is
+idempotent: run twice, the second run changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Insert, Table, insert, select, update
+from sqlalchemy.orm import Session
+
+from clearinghouse.db import Base, utcnow
+from clearinghouse.inventory.service import HeldPackage
+from clearinghouse.matching.models import Finding, FindingEvent, FindingStatus
+from clearinghouse.matching.packages import Hit
+
+CHUNK = 400
+FindingKey = tuple[str, str, str]  # (asset, vulnerability, component key)
+
+
+def _core_insert(model: type[Base]) -> Insert:
+    """A Core insert: for many plain rows it costs a fraction of the ORM's bulk insert."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return insert(table)
+
+
+def component_key(held: HeldPackage) -> str:
+    return f"{held.ecosystem}|{held.lookup_name}|{held.version}"[:700]
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A finding that should be open."""
+
+    held: HeldPackage
+    hit: Hit
+    vex: dict[str, Any] | None
+
+
+def reconcile(
+    session: Session,
+    wanted: Iterable[Wanted],
+    *,
+    assets: Collection[str] | None = None,
+    vulnerabilities: Collection[str] | None = None,
+    cause: str,
+) -> Counter[str]:
+    """Make the stored findings within the scope equal to `wanted`; return what changed."""
+    desired: dict[FindingKey, Wanted] = {}
+    for item in wanted:
+        desired[(item.held.asset_id, item.hit.vulnerability_id, component_key(item.held))] = item
+    stored = _stored(session, assets, vulnerabilities, set(desired))
+    now = utcnow()
+    counts: Counter[str] = Counter()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    events: list[tuple[FindingKey, str]] = []
+    for key, item in desired.items():
+        values = _values(item)
+        existing = stored.get(key)
+        if existing is None:
+            inserts.append(
+                {
+                    "organization_id": item.held.organization_id,
+                    "asset_id": key[0],
+                    "vulnerability_id": key[1],
+                    "component_key": key[2],
+                    "status": FindingStatus.OPEN,
+                    "opened_at": now,
+                    "updated_at": now,
+                    **values,
+                }
+            )
+            events.append((key, "opened"))
+        elif existing["status"] == FindingStatus.CLOSED:
+            updates.append(
+                {
+                    "id": existing["id"],
+                    "status": FindingStatus.OPEN,
+                    "closed_at": None,
+                    "updated_at": now,
+                    **values,
+                }
+            )
+            events.append((key, "reopened"))
+        elif any(existing[name] != value for name, value in values.items()):
+            updates.append({"id": existing["id"], "updated_at": now, **values})
+            events.append((key, "changed"))
+    for key, existing in stored.items():
+        if key not in desired and existing["status"] == FindingStatus.OPEN:
+            updates.append(
+                {
+                    "id": existing["id"],
+                    "status": FindingStatus.CLOSED,
+                    "closed_at": now,
+                    "updated_at": now,
+                }
+            )
+            events.append((key, "closed"))
+    if inserts:
+        session.execute(_core_insert(Finding), inserts)
+    if updates:
+        session.execute(update(Finding), updates)
+    if events:
+        ids = _ids(session, {key for key, _ in events})
+        session.execute(
+            _core_insert(FindingEvent),
+            [
+                {
+                    "finding_id": ids[key][0],
+                    "organization_id": ids[key][1],
+                    "kind": kind,
+                    "cause": cause[:100],
+                    "occurred_at": now,
+                }
+                for key, kind in events
+            ],
+        )
+    counts.update(kind for _, kind in events)
+    return counts
+
+
+def _values(item: Wanted) -> dict[str, Any]:
+    vex = item.vex or {}
+    return {
+        "component_name": item.held.name[:300],
+        "component_version": item.held.version[:200],
+        "ecosystem": item.held.ecosystem,
+        "purl": item.held.purl,
+        "evidence": {"matched": list(item.hit.evidence)},
+        "fixed_versions": list(item.hit.fixed_versions),
+        "vex_status": vex.get("status"),
+        "vex_justification": vex.get("justification"),
+        "vex_detail": vex.get("detail"),
+    }
+
+
+_COMPARED = (
+    "component_name",
+    "component_version",
+    "ecosystem",
+    "purl",
+    "evidence",
+    "fixed_versions",
+    "vex_status",
+    "vex_justification",
+    "vex_detail",
+)
+
+
+def _stored(
+    session: Session,
+    assets: Collection[str] | None,
+    vulnerabilities: Collection[str] | None,
+    desired: set[FindingKey],
+) -> dict[FindingKey, dict[str, Any]]:
+    """The stored findings in scope: those of the assets, or of the vulnerabilities."""
+    columns = [
+        getattr(Finding, name)
+        for name in ("id", "asset_id", "vulnerability_id", "component_key", "status", *_COMPARED)
+    ]
+    found: dict[FindingKey, dict[str, Any]] = {}
+    filters = []
+    if assets is not None:
+        filters += [Finding.asset_id.in_(chunk) for chunk in _chunks(sorted(assets))]
+    if vulnerabilities is not None:
+        filters += [
+            Finding.vulnerability_id.in_(chunk) for chunk in _chunks(sorted(vulnerabilities))
+        ]
+    for condition in filters:
+        for row in session.execute(select(*columns).where(condition)):
+            record = dict(row._mapping)
+            key = (record["asset_id"], record["vulnerability_id"], record["component_key"])
+            in_scope = (assets is None or key[0] in assets) and (
+                vulnerabilities is None or key[1] in vulnerabilities
+            )
+            if in_scope or key in desired:
+                found[key] = record
+    return found
+
+
+def _ids(session: Session, keys: set[FindingKey]) -> dict[FindingKey, tuple[int, str]]:
+    out: dict[FindingKey, tuple[int, str]] = {}
+    assets = sorted({k[0] for k in keys})
+    for chunk in _chunks(assets):
+        for finding_id, org, asset, vulnerability, component in session.execute(
+            select(
+                Finding.id,
+                Finding.organization_id,
+                Finding.asset_id,
+                Finding.vulnerability_id,
+                Finding.component_key,
+            ).where(Finding.asset_id.in_(chunk))
+        ):
+            if (asset, vulnerability, component) in keys:
+                out[(asset, vulnerability, component)] = (finding_id, org)
+    return out
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]

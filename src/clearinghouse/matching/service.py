@@ -1,0 +1,189 @@
+"""The matching domain's public face: findings of assets, fan-out of changed vulnerabilities.
+
+- `refresh_assets`: re-match some assets' current components against the whole knowledge base
+  (after an upload).
+- `fan_out`: re-match, for some vulnerabilities only, the components that hold their packages,
+  across every organization (after an import added or changed them).
+- `process_vulnerability_events`: fan out what the knowledge base has recorded as changed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from clearinghouse import db
+from clearinghouse.identity import policy
+from clearinghouse.identity.policy import Principal
+from clearinghouse.inventory import service as inventory
+from clearinghouse.knowledge import service as knowledge
+from clearinghouse.matching.devices import DeviceMatcher, normalize_name
+from clearinghouse.matching.findings import Wanted, reconcile
+from clearinghouse.matching.models import Finding, FindingStatus
+from clearinghouse.matching.packages import Hit, PackageMatcher, package_key
+from clearinghouse.matching.schemas import FindingOut
+
+EVENT_BATCH = 2000
+
+
+ASSET_CHUNK = 200  # assets matched and reconciled per step: bounds memory on big portfolios
+
+
+def refresh_assets(session: Session, asset_ids: Collection[str], cause: str) -> Counter[str]:
+    """Re-match these assets' current components against the whole knowledge base."""
+    ordered = sorted(set(asset_ids))
+    counts: Counter[str] = Counter()
+    matcher: PackageMatcher | None = None
+    for start in range(0, len(ordered), ASSET_CHUNK):
+        chunk = ordered[start : start + ASSET_CHUNK]
+        held = inventory.held_by_assets(session, chunk)
+        # One matcher for the whole run, so each package@version is evaluated once.
+        matcher = matcher_for(session, held, matcher)
+        found = _package_hits(held, matcher) + _device_hits(
+            session, inventory.held_devices_by_assets(session, chunk)
+        )
+        wanted = _wanted(session, found, chunk)
+        counts += reconcile(session, wanted, assets=set(chunk), cause=cause)
+    return counts
+
+
+def matcher_for(
+    session: Session,
+    held: Iterable[inventory.HeldPackage],
+    matcher: PackageMatcher | None = None,
+) -> PackageMatcher:
+    """A matcher that knows every affected entry of these packages (extending `matcher`)."""
+    keys = {(h.ecosystem, h.lookup_name) for h in held}
+    if matcher is None:
+        return PackageMatcher(knowledge.entries_for_packages(session, keys), keys)
+    missing = keys - matcher.loaded
+    matcher.add(knowledge.entries_for_packages(session, missing), missing)
+    return matcher
+
+
+def fan_out(session: Session, vulnerability_ids: Collection[str], cause: str) -> Counter[str]:
+    """Re-evaluate these vulnerabilities, and nothing else, wherever their packages are held."""
+    chosen = set(vulnerability_ids)
+    keys = {(e.ecosystem, e.name) for e in knowledge.entries_of(session, chosen)}
+    entries = knowledge.entries_for_packages(session, keys)
+    live = [e for e in entries if e.vulnerability_id in chosen]
+    held = inventory.held_packages(session, keys)
+    found = _package_hits(held, PackageMatcher(live, keys))
+    prefixes = {_vendor_prefix(v) for v in knowledge.vendors_of(session, chosen)}
+    if prefixes:
+        devices = inventory.held_devices(session, prefixes)
+        found += _device_hits(session, devices, chosen)
+    wanted = _wanted(session, found, {h.asset_id for h, _ in found})
+    return reconcile(session, wanted, vulnerabilities=chosen, cause=cause)
+
+
+def _vendor_prefix(vendor: str) -> str:
+    words = normalize_name(vendor).split()
+    return words[0] if words else vendor
+
+
+def _package_hits(
+    held: Iterable[inventory.HeldPackage], matcher: PackageMatcher
+) -> list[tuple[inventory.HeldPackage, Hit]]:
+    return [
+        (item, hit)
+        for item in held
+        for hit in matcher.answer((item.ecosystem, item.lookup_name), item.version).hits
+    ]
+
+
+def _device_hits(
+    session: Session,
+    devices: list[inventory.HeldPackage],
+    only: Collection[str] | None = None,
+) -> list[tuple[inventory.HeldPackage, Hit]]:
+    if not devices:
+        return []
+    prefixes = {_vendor_prefix(d.lookup_name.split("|", 1)[0]) for d in devices}
+    matcher = DeviceMatcher(knowledge.devices_for(session, prefixes, only))
+    found = []
+    for item in devices:
+        vendor, product = item.lookup_name.split("|", 1)
+        found += [(item, hit) for hit in matcher.answer(vendor, product, item.version).hits]
+    return found
+
+
+def _wanted(
+    session: Session,
+    found: list[tuple[inventory.HeldPackage, Hit]],
+    asset_ids: Collection[str],
+) -> list[Wanted]:
+    vex = inventory.vex_of_assets(session, asset_ids) if found else {}
+    names: dict[str, set[str]] = {}
+    if vex:
+        briefs = knowledge.briefs(session, {hit.vulnerability_id for _, hit in found})
+        names = {v: {b.display_id, *b.aliases} for v, b in briefs.items()}
+    return [
+        Wanted(item, hit, _statement(vex.get(item.asset_id), names.get(hit.vulnerability_id), item))
+        for item, hit in found
+    ]
+
+
+def _statement(
+    statements: list[dict[str, Any]] | None,
+    ids: set[str] | None,
+    held: inventory.HeldPackage,
+) -> dict[str, Any] | None:
+    """The asset's own VEX statement about this vulnerability in this component, if any."""
+    if not statements or not ids:
+        return None
+    for statement in statements:
+        about = statement.get("components") or []
+        if statement.get("vulnerability_id") in ids and (
+            not about or held.purl in about or held.name in about
+        ):
+            return statement
+    return None
+
+
+def process_vulnerability_events(sessions: sessionmaker[Session]) -> Counter[str]:
+    """Fan out every vulnerability event not processed yet, a batch per transaction."""
+    total: Counter[str] = Counter()
+    while True:
+        with db.transaction(sessions) as session:
+            events = knowledge.pending_events(session, EVENT_BATCH)
+            if not events:
+                return total
+            vulnerabilities = {vulnerability for _, vulnerability, _ in events}
+            first, last = events[0][0], events[-1][0]
+            total += fan_out(session, vulnerabilities, cause=f"vulnerability-events:{first}-{last}")
+            knowledge.mark_processed(session, [event_id for event_id, _, _ in events])
+            total["events"] += len(events)
+
+
+def list_findings(
+    session: Session,
+    actor: Principal,
+    organization_id: str,
+    *,
+    asset_id: str | None = None,
+    status: FindingStatus | None = FindingStatus.OPEN,
+    limit: int = 1000,
+) -> list[FindingOut]:
+    policy.require(actor, "assets.read", organization_id)
+    query = select(Finding).where(Finding.organization_id == organization_id)
+    if asset_id is not None:
+        query = query.where(Finding.asset_id == asset_id)
+    if status is not None:
+        query = query.where(Finding.status == status)
+    rows = list(session.scalars(query.order_by(Finding.opened_at.desc(), Finding.id).limit(limit)))
+    briefs = knowledge.briefs(session, {f.vulnerability_id for f in rows})
+    return [FindingOut.from_row(f, briefs.get(f.vulnerability_id)) for f in rows]
+
+
+__all__ = [
+    "fan_out",
+    "list_findings",
+    "package_key",
+    "process_vulnerability_events",
+    "refresh_assets",
+]

@@ -1,0 +1,27 @@
+"""Frontier fixtures: a test task key, the sandbox of tests/sandbox, settings that use both."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from clearinghouse.config import Settings
+from tests.sandbox.conftest import sandbox, sandbox_root  # noqa: F401 (shared fixtures)
+
+
+@pytest.fixture
+def task_key() -> str:
+    return base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode()
+
+
+@pytest.fixture
+def benchmark_settings(tmp_path: Path, sandbox_root: Path, task_key: str) -> Settings:  # noqa: F811
+    return Settings(
+        data_dir=tmp_path / "data",
+        sandbox_dir=sandbox_root,
+        frontier_task_key=task_key,  # type: ignore[arg-type]
+        _env_file=None,  # type: ignore[call-arg]
+    )

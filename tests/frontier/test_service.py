@@ -1,0 +1,94 @@
+"""Opening a suite: only the evaluator role decrypts, and every attempt is audited."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from clearinghouse.frontier import service
+from clearinghouse.frontier.store import StoreError, new_key
+from clearinghouse.identity.audit.models import AuditEntry
+from clearinghouse.identity.policy import AccessDenied, Principal
+from clearinghouse.identity.vocabulary import OrgRole, PlatformRole, Scope
+from clearinghouse.runtime import Runtime
+
+
+@pytest.fixture
+def keyed(runtime: Runtime, task_key: str) -> Runtime:
+    runtime.settings = runtime.settings.model_copy(
+        update={"frontier_task_key": SecretStr(task_key)}
+    )
+    return runtime
+
+
+def _entries(runtime: Runtime) -> list[AuditEntry]:
+    with runtime.sessions() as session:
+        return list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+
+
+def test_the_evaluator_decrypts_and_it_is_audited(keyed: Runtime) -> None:
+    path = service.seal_suite(keyed.settings, "calibration", "2026.11.0")
+    assert path.parent == keyed.settings.data_dir.resolve() / "frontier"
+    with keyed.sessions() as session:
+        suite = service.open_suite(session, Principal.command_line(), keyed.settings, "calibration")
+    assert len(suite.tasks) >= 8
+    [entry] = _entries(keyed)
+    assert (entry.action, entry.outcome, entry.actor) == (
+        "frontier.tasks.decrypt",
+        "success",
+        "cli",
+    )
+    assert entry.resource_id == "calibration"
+    assert entry.details["tasks"] == len(suite.tasks)
+    assert entry.details["suite_version"] == "2026.11.0"
+    assert len(entry.details["sha256"]) == 64
+
+
+PEOPLE = {
+    "coordinator": Principal(
+        via="session", user_id="u1", email="c@ch.example", platform_role=PlatformRole.COORDINATOR
+    ),
+    "org admin": Principal(via="session", user_id="u2", email="a@eval.example", role=OrgRole.ADMIN),
+    "token of a coordinator admin": Principal(
+        via="token",
+        user_id="u3",
+        email="b@ch.example",
+        platform_role=PlatformRole.COORDINATOR_ADMIN,
+        scopes=frozenset(Scope),
+        token_id="t",
+    ),
+}
+
+
+@pytest.mark.parametrize("who", list(PEOPLE))
+def test_others_are_refused_and_that_is_audited(keyed: Runtime, who: str) -> None:
+    service.seal_suite(keyed.settings, "calibration", "1")
+    with keyed.sessions() as session, pytest.raises(AccessDenied):
+        service.open_suite(session, PEOPLE[who], keyed.settings, "calibration")
+    [entry] = _entries(keyed)
+    assert (entry.action, entry.outcome) == ("frontier.tasks.decrypt", "denied")
+    assert entry.actor == PEOPLE[who].email
+
+
+def test_a_session_of_a_coordinator_admin_may_decrypt(keyed: Runtime) -> None:
+    service.seal_suite(keyed.settings, "calibration", "1")
+    chief = replace(PEOPLE["token of a coordinator admin"], via="session", scopes=None)
+    with keyed.sessions() as session:
+        assert service.open_suite(session, chief, keyed.settings, "calibration").tasks
+
+
+def test_a_failed_decryption_is_audited(keyed: Runtime) -> None:
+    service.seal_suite(keyed.settings, "calibration", "1")
+    keyed.settings = keyed.settings.model_copy(update={"frontier_task_key": SecretStr(new_key())})
+    with keyed.sessions() as session, pytest.raises(StoreError, match="decryption failed"):
+        service.open_suite(session, Principal.command_line(), keyed.settings, "calibration")
+    [entry] = _entries(keyed)
+    assert entry.outcome == "failure" and "decryption failed" in entry.details["reason"]
+
+
+def test_no_key_is_a_clear_error(runtime: Runtime) -> None:
+    with pytest.raises(StoreError, match="CLEARINGHOUSE_FRONTIER_TASK_KEY"):
+        service.seal_suite(runtime.settings, "calibration", "1")
