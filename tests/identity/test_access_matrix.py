@@ -160,7 +160,8 @@ PAGES: list[tuple[str, str, Any, list[int]]] = [
     ("GET", "/vulnerabilities", None, [303, 200, 200, 200, 200, 200, 200]),
     ("GET", "/assets", None, [303, 200, 200, 200, 200, 200, 200]),
     ("GET", "/assets?organization={hospital}", None, [303, 200, 200, 200, 404, 200, 200]),
-    ("POST", "/assets", "new_asset_form", [303, 403, 303, 303, 303, 303, 303]),
+    # Assets are for operators: the coordinators' own organization has none.
+    ("POST", "/assets", "new_asset_form", [303, 403, 303, 303, 303, 403, 303]),
     ("GET", "/assets/{asset}", None, [303, 200, 200, 200, 404, 200, 200]),
     # Allowed subjects are told to choose a file (422): the matrix sends none.
     ("POST", "/assets/{asset}/uploads", {}, [303, 403, 422, 422, 404, 403, 422]),

@@ -98,12 +98,14 @@ def test_tokens_need_the_scope_of_the_action_and_never_mint_tokens():
 
 
 def test_grantable_scopes_follow_the_role():
-    assert policy.grantable_scopes(person(OrgRole.VIEWER)) == {
-        Scope.ORG_READ,
-        Scope.VULNS_READ,
-        Scope.INVENTORY_READ,
-    }
+    assert policy.grantable_scopes(person(OrgRole.VIEWER)) == {Scope.ORG_READ, Scope.VULNS_READ}
     assert policy.grantable_scopes(person(OrgRole.ADMIN)) == {
+        Scope.ORG_READ,
+        Scope.ORG_WRITE,
+        Scope.VULNS_READ,
+    }
+    operator = replace(person(OrgRole.ADMIN), organization_kinds=frozenset({OrgKind.OPERATOR}))
+    assert policy.grantable_scopes(operator) == {
         Scope.ORG_READ,
         Scope.ORG_WRITE,
         Scope.VULNS_READ,

@@ -138,6 +138,7 @@ ACTIONS: dict[str, Rule] = {
         org_role=OrgRole.VIEWER,
         platform_role=PlatformRole.COORDINATOR,
         tenant_scoped=True,
+        org_kind=OrgKind.OPERATOR,
     ),
     "assets.manage": Rule(
         "create assets and upload their inventories",
@@ -145,6 +146,7 @@ ACTIONS: dict[str, Rule] = {
         org_role=OrgRole.MEMBER,
         platform_role=PlatformRole.COORDINATOR_ADMIN,
         tenant_scoped=True,
+        org_kind=OrgKind.OPERATOR,
     ),
     "feeds.read": Rule(
         "see advisory import runs", scope=Scope.SYSTEM_READ, platform_role=PlatformRole.COORDINATOR
