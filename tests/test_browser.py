@@ -60,7 +60,8 @@ def test_status_page_shows_the_system_and_refreshes_itself(browser: Browser, tmp
         expect(page.get_by_role("heading", name="System status")).to_be_visible()
         expect(page.get_by_test_id("database-state")).to_have_text("OK")
         expect(page.get_by_test_id("queue-state")).to_have_text("OK")
-        expect(page.get_by_text("No jobs have run yet.")).to_be_visible()
+        # No assertion on an empty job list: scheduled jobs (matching.fan_out, every minute)
+        # may have run already.
 
         # A job queued from the command line appears without a reload (htmx polls the panel).
         queued = run_cli("jobs", "enqueue", "system.optimize_database", "--json", env=env)

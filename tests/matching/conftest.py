@@ -1,4 +1,4 @@
-"""A knowledge base with the real PyPI, Go and RustSec corpora, imported once per module."""
+"""A knowledge base with the real PyPI, Go and RustSec corpora, imported once per test run."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ CORPORA = (
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def corpus_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     data_dir: Path = tmp_path_factory.mktemp("corpus")
     settings = Settings(data_dir=data_dir, database_url=None, _env_file=None)  # type: ignore[call-arg]
