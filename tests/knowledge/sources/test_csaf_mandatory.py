@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from clearinghouse.knowledge.sources import csaf_mandatory
 from clearinghouse.knowledge.sources.csaf import CsafImporter
 from clearinghouse.knowledge.sources.csaf_mandatory import (
     beyond_csaf_2_0,
@@ -159,4 +160,23 @@ def test_cisa_advisories_with_version_ranges_as_versions_are_rejected() -> None:
         "CSAF mandatory test 6.1.31 (Version Range in Product Version): "
         "/product_tree/branches/0/branches/6/branches/0/name: product_version name `2.4.X` "
         "appears to be a version range"
+    )
+
+
+def test_a_rule_that_breaks_rejects_the_document_saying_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document the package cannot test is not shown to pass: rejected, naming the test."""
+
+    def broken(data: dict[str, Any]) -> list[Any]:
+        raise KeyError("product_tree")
+
+    monkeypatch.setattr(
+        csaf_mandatory,
+        "mandatory_tests",
+        lambda: (csaf_mandatory.MandatoryTest("6.1.99", "A broken rule", broken),),
+    )
+    with pytest.raises(RecordRejected) as caught:
+        check_mandatory({"document": {}})
+    assert str(caught.value) == (
+        "CSAF mandatory test 6.1.99 (A broken rule): /: the test could not run "
+        "(KeyError: 'product_tree')"
     )
