@@ -11,14 +11,14 @@ each, ROLIE feeds, `index.txt`, `changes.csv`). For each document:
    aggregators) is skipped without complaint. A document whose `document.csaf_version` is not
    "2.0" is rejected, saying so.
 3. **Schema.** The official CSAF 2.0 JSON schema (with FIRST's CVSS v2/v3.0/v3.1 schemas it
-   refers to, resolved offline), compiled to Python. The first error is reported with its path.
-4. **Records.** Each `vulnerabilities[]` entry becomes one record (knowledge.sources.csaf_records).
-
-What the schema cannot catch: the CSAF mandatory tests (section 6.1) that compare parts of a
-document with each other — a product id used but never defined, contradicting product statuses,
-an unsorted revision history, a wrong CVSS base score for its vector, and so on. This importer
-does not run that test suite; it only refuses the few cases it cannot make sense of (a product
-id used but not defined, defined twice, or a CVE given to two vulnerabilities).
+   refers to, resolved offline), compiled to Python. The first error is reported with its path
+   (in a CVSS object: mandatory test 6.1.8, which is those CVSS schemas).
+4. **Mandatory tests.** The CSAF 2.0 mandatory tests (section 6.1: a product id used but never
+   defined, contradicting product statuses, an unsorted revision history, a wrong CVSS base score
+   for its vector …) as the `csaf` package implements them (knowledge.sources.csaf_mandatory,
+   which also says where it does not follow the package). A document failing one is rejected
+   with the test's id and title and its first errors.
+5. **Records.** Each `vulnerabilities[]` entry becomes one record (knowledge.sources.csaf_records).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from typing import Any
 
 import fastjsonschema
 
+from clearinghouse.knowledge.sources.csaf_mandatory import check_mandatory
 from clearinghouse.knowledge.sources.csaf_records import records_from_csaf
 from clearinghouse.knowledge.sources.inputs import InputDocument, read_documents
 from clearinghouse.knowledge.sources.interface import Importer, RecordRejected, SourceRecord
@@ -49,6 +50,7 @@ CVSS_SCHEMAS = {
 }
 CHECKSUMS = {"sha256": 64, "sha512": 128}  # algorithm (and file suffix) -> hex digits
 MAX_CHECKSUM_BYTES = 4096
+INVALID_CVSS = re.compile(r"/vulnerabilities/\d+/scores/\d+/cvss_v[23](/|$)")
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,9 @@ def check_schema(data: Any) -> None:
         message = error.message
         if error.name and message.startswith(error.name):
             message = message[len(error.name) :].strip()
-        raise RecordRejected(f"schema: {pointer}: {message}"[:900]) from None
+        # CSAF mandatory test 6.1.8 (Invalid CVSS) is the CVSS schemas, part of this schema.
+        test = " (CSAF mandatory test 6.1.8, Invalid CVSS)" if INVALID_CVSS.match(pointer) else ""
+        raise RecordRejected(f"schema: {pointer}: {message}"[: 900 - len(test)] + test) from None
 
 
 # ---------------------------------------------------------------------------- checksums
@@ -211,4 +215,5 @@ class CsafImporter(Importer):
                 else "a CSAF document needs document.csaf_version; this importer reads 2.0"
             )
         check_schema(data)
+        check_mandatory(data)
         yield from records_from_csaf(data, source=self.pipeline_id, origin=document.name)
