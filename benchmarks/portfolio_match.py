@@ -226,15 +226,18 @@ def main() -> None:
             entries = knowledge.entries_for_packages(session, set(list(held)[:3000]))
         vulnerabilities = sorted({e.vulnerability_id for e in entries})
         chosen = random.Random(2).sample(vulnerabilities, min(args.fan_outs, len(vulnerabilities)))
-        timings = []
+        first, again = [], []
         for vulnerability in chosen:
-            started = time.perf_counter()
-            with db.transaction(runtime.sessions) as session:
-                matching.fan_out(session, [vulnerability], cause="benchmark")
-            timings.append(time.perf_counter() - started)
+            for timings in (first, again):
+                started = time.perf_counter()
+                with db.transaction(runtime.sessions) as session:
+                    matching.fan_out(session, [vulnerability], cause="benchmark")
+                timings.append(time.perf_counter() - started)
         print(
-            f"  fan-out of one vulnerability ({len(timings)} samples): median "
-            f"{statistics.median(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms"
+            f"  fan-out of one vulnerability ({len(first)} samples): first (opens its findings "
+            f"across the portfolio) median {statistics.median(first) * 1000:.0f} ms, "
+            f"max {max(first) * 1000:.0f} ms; again (findings in place) median "
+            f"{statistics.median(again) * 1000:.0f} ms, max {max(again) * 1000:.0f} ms"
         )
         runtime.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
