@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from clearinghouse import db
@@ -11,6 +14,8 @@ from clearinghouse.inventory.schemas import AssetIn
 from clearinghouse.knowledge import service as knowledge
 from clearinghouse.matching import service as matching
 from clearinghouse.matching.devices import in_range, normalize_name, version_key
+from clearinghouse.matching.outputs import to_cyclonedx_vex, to_json
+from clearinghouse.matching.scan import scan
 from clearinghouse.runtime import Runtime
 from tests.identity_world import ORIGIN, World
 from tests.shared_data import shared_file
@@ -80,3 +85,146 @@ def test_a_device_list_finds_the_ics_advisories_that_name_its_devices(
     assert {"CVE-2023-29054", "CVE-2020-28895"} <= ids
     record = found[0].evidence["matched"][0]
     assert record["record"].startswith("csaf:ICSA-23-103-") and "V5.5.2" in record["range"]
+
+
+def test_devices_match_cve_records_by_cpe_and_by_name(runtime: Runtime, world: World):
+    """CISA's enrichment of CVE records names products by CPE, with version ranges beside them."""
+    run = knowledge.import_feed(
+        runtime.sessions,
+        "cve5",
+        shared_file("cve-vulnrichment-sample/vulnrichment-sample.tar.gz"),
+        include="*/CVE-2013-0643.json",
+    )
+    assert run.status == "succeeded" and run.added == 1
+    devices = (
+        b"vendor,product,version,cpe,name\n"
+        # By CPE: flash_player 11.0 up to 11.6.602.171 is affected; the CPE's version counts.
+        b"Adobe,Flash,unknown,cpe:2.3:a:adobe:flash_player:11.5.502.146:*:*:*:*:*:*:*,kiosk\n"
+        # By name, no CPE: the record's product is written flash_player.
+        b"ADOBE INC.,Flash Player,10.3.183.50,,front desk\n"
+        # The fixed version, by CPE: not affected.
+        b"Adobe,Flash Player,11.6.602.171,cpe:/a:adobe:flash_player:11.6.602.171,lab\n"
+        # Another product of the same vendor: not affected.
+        b"Adobe,AIR,2.5,cpe:2.3:a:adobe:air:2.5:*:*:*:*:*:*:*,lab\n"
+    )
+    cli = Principal.command_line()
+    with db.transaction(runtime.sessions) as session:
+        kiosks = inventory.create_asset(
+            session,
+            cli,
+            ORIGIN,
+            world.organizations["hospital"],
+            AssetIn(name="Waiting-room kiosks", kind="device", exposure="internal"),
+        ).id
+        inventory.add_upload(session, cli, ORIGIN, kiosks, "devices.csv", devices)
+        matching.refresh_assets(session, [kiosks], cause="test")
+    with runtime.sessions() as session:
+        found = matching.list_findings(session, cli, world.organizations["hospital"])
+    assert {f.vulnerability for f in found} == {"CVE-2013-0643"}
+    by_version = {f.component_version: f.evidence["matched"] for f in found}
+    assert set(by_version) == {"unknown", "10.3.183.50"}
+    assert {m["matched_by"] for m in by_version["unknown"]} >= {"cpe"}
+    assert any(
+        m["cpe"] == "cpe:2.3:a:adobe:flash_player:*:*:*:*:*:*:*:*" for m in by_version["unknown"]
+    )
+    assert all(m["matched_by"] == "name" for m in by_version["10.3.183.50"])
+
+
+FLASH_11_5 = "cpe:2.3:a:adobe:flash_player:11.5.502.146:*:*:*:*:*:*:*"
+
+
+def test_an_sbom_component_with_only_a_cpe_is_matched_as_a_device(runtime: Runtime, world: World):
+    knowledge.import_feed(
+        runtime.sessions,
+        "cve5",
+        shared_file("cve-vulnrichment-sample/vulnrichment-sample.tar.gz"),
+        include="*/CVE-2013-0643.json",
+    )
+    sbom = {
+        "spdxVersion": "SPDX-2.3",
+        "dataLicense": "CC0-1.0",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": "kiosk-image",
+        "documentNamespace": "https://example.org/spdx/kiosk-image-1",
+        "creationInfo": {"created": "2026-11-01T00:00:00Z", "creators": ["Tool: hand"]},
+        "packages": [
+            {
+                "SPDXID": "SPDXRef-flash",
+                "name": "flash plugin",
+                "versionInfo": "11.5.502.146",
+                "downloadLocation": "NOASSERTION",
+                "externalRefs": [
+                    {
+                        "referenceCategory": "SECURITY",
+                        "referenceType": "cpe23Type",
+                        "referenceLocator": FLASH_11_5,
+                    }
+                ],
+            }
+        ],
+    }
+    cli = Principal.command_line()
+    with db.transaction(runtime.sessions) as session:
+        image = inventory.create_asset(
+            session,
+            cli,
+            ORIGIN,
+            world.organizations["hospital"],
+            AssetIn(name="Kiosk image", kind="server", exposure="internal"),
+        ).id
+        inventory.add_upload(
+            session, cli, ORIGIN, image, "kiosk.spdx.json", json.dumps(sbom).encode()
+        )
+        matching.refresh_assets(session, [image], cause="test")
+    with runtime.sessions() as session:
+        found = matching.list_findings(session, cli, world.organizations["hospital"])
+    assert [(f.vulnerability, f.component_name) for f in found] == [
+        ("CVE-2013-0643", "flash plugin")
+    ]
+
+
+def test_a_device_list_with_a_malformed_cpe_is_refused_naming_the_row(
+    runtime: Runtime, world: World
+):
+    cli = Principal.command_line()
+    with db.transaction(runtime.sessions) as session:
+        asset = inventory.create_asset(
+            session,
+            cli,
+            ORIGIN,
+            world.organizations["hospital"],
+            AssetIn(name="Pumps", kind="device", exposure="isolated"),
+        ).id
+    refused = r"row 2.*cpe: .*has 3 attributes after cpe:2.3:, not 11"
+    with pytest.raises(Exception, match=refused), db.transaction(runtime.sessions) as session:
+        inventory.add_upload(
+                session, cli, ORIGIN, asset, "devices.csv",
+                b"vendor,product,version,cpe\nAcme,Pump,1.0,cpe:2.3:a:acme:pump\n",
+            )  # fmt: skip
+
+
+def test_scanning_a_device_list_finds_its_advisories_offline(runtime: Runtime, tmp_path: Path):
+    knowledge.import_feed(
+        runtime.sessions,
+        "cve5",
+        shared_file("cve-vulnrichment-sample/vulnrichment-sample.tar.gz"),
+        include="*/CVE-2013-0643.json",
+    )
+    listing = tmp_path / "devices.csv"
+    listing.write_text(
+        "vendor,product,version,cpe\n"
+        f"Adobe,Flash,11.5.502.146,{FLASH_11_5}\n"
+        "Adobe,Flash Player,11.6.602.171,\n",
+        encoding="utf-8",
+    )
+    with runtime.sessions() as session:
+        report = scan(session, [listing])
+    assert report.vulnerable and not report.errors
+    document = to_json(report)
+    (result,) = document["results"]
+    affected, fixed = result["packages"]
+    assert affected["package"]["cpe"] == FLASH_11_5 and affected["package"]["vendor"] == "Adobe"
+    assert [v["id"] for v in affected["vulnerabilities"]] == ["CVE-2013-0643"]
+    assert fixed["vulnerabilities"] == []
+    vex = to_cyclonedx_vex(report)
+    assert {c["type"] for c in vex["components"]} == {"device"}

@@ -153,3 +153,58 @@ def test_the_api_takes_a_real_lockfile_and_answers_findings(
     assert broken.status_code == 422 and "Cargo.lock" in broken.json()["detail"]
     uploads = client.get(f"/api/v1/assets/{asset_id}/uploads", headers=headers).json()
     assert [u["version"] for u in uploads] == [1]  # the rejected file left nothing behind
+
+
+def _ghsa(folder: Path, aliases: list[str]) -> Path:
+    """The same widget bug, published first without its CVE, then with it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    document = {
+        "id": "GHSA-w1dg-2099-0001",
+        "modified": f"2026-11-0{3 + len(aliases)}T00:00:00Z",
+        "aliases": aliases,
+        "summary": "widget: crash on crafted input",
+        "affected": [
+            {
+                "package": {"ecosystem": "crates.io", "name": "widget"},
+                "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "3.0.0"}]}],
+            }
+        ],
+    }
+    (folder / "GHSA-w1dg-2099-0001.json").write_text(json.dumps(document))
+    return folder
+
+
+def test_findings_follow_a_vulnerability_merged_into_another(
+    runtime: Runtime, world: World, tmp_path: Path
+):
+    knowledge.import_feed(runtime.sessions, "osv", advisory(tmp_path / "a", "2.0.0"))
+    knowledge.import_feed(runtime.sessions, "osv", _ghsa(tmp_path / "g1", []))
+    both, ghsa_only = asset(runtime, world, "Both"), asset(runtime, world, "GHSA only")
+    upload(runtime, both, "1.5.0")  # affected by both records
+    upload(runtime, ghsa_only, "2.5.0")  # only the GHSA's range reaches 2.5.0
+    assert [f[0] for f in open_findings(runtime, world)] == [
+        "CVE-2099-0001",
+        "GHSA-w1dg-2099-0001",
+        "GHSA-w1dg-2099-0001",
+    ]
+    matching.process_vulnerability_events(runtime.sessions)
+    # The GHSA now names the CVE: the two vulnerabilities are one.
+    run = knowledge.import_feed(runtime.sessions, "osv", _ghsa(tmp_path / "g2", ["CVE-2099-0001"]))
+    assert run.status == "succeeded"
+    counts = matching.process_vulnerability_events(runtime.sessions)
+    assert counts["merged"] >= 1
+    with runtime.sessions() as session:
+        found = matching.list_findings(
+            session, Principal.command_line(), world.organizations["hospital"]
+        )
+        kinds = [e.kind for e in session.scalars(select(FindingEvent).order_by(FindingEvent.id))]
+        survivor = knowledge.find_vulnerability(session, "GHSA-w1dg-2099-0001")
+    # One open finding per asset, under the one surviving vulnerability, which every id finds.
+    assert sorted((f.asset_id, f.vulnerability) for f in found) == sorted(
+        [(both, "CVE-2099-0001"), (ghsa_only, "CVE-2099-0001")]
+    )
+    assert survivor is not None
+    assert {f.vulnerability_id for f in found} == {survivor.id}
+    assert "merged" in kinds
+    assert matching.process_vulnerability_events(runtime.sessions) == {}
+    assert upload(runtime, both, "1.5.0") == {}  # a re-match agrees: nothing to change

@@ -19,6 +19,7 @@ from clearinghouse.identity import policy
 from clearinghouse.identity.acting import IdentityError, audit, not_found
 from clearinghouse.identity.policy import Principal
 from clearinghouse.identity.schemas import Origin
+from clearinghouse.inventory.device_names import device_names
 from clearinghouse.inventory.formats.interface import (
     Component,
     InventoryRejected,
@@ -255,6 +256,7 @@ def _cut(value: str | None, size: int) -> str | None:
 
 def _component_row(upload: InventoryUpload, asset_id: str, c: Component) -> dict[str, object]:
     lookup = lookup_name(c.ecosystem, c.source_name or c.name) if c.ecosystem else None
+    device = device_names(c)
     return {
         "upload_id": upload.id,
         "asset_id": asset_id,
@@ -266,8 +268,8 @@ def _component_row(upload: InventoryUpload, asset_id: str, c: Component) -> dict
         "source_name": _cut(c.source_name, 300),
         "purl": _cut(c.purl, 500),
         "cpe": _cut(c.cpe, 500),
-        "vendor_key": _cut(normalize_vendor(c.vendor), 300) if c.vendor else None,
-        "product_key": _cut(normalize_vendor(c.product or c.name), 500) if c.vendor else None,
+        "vendor_key": _cut(normalize_vendor(device[0]), 300) if device else None,
+        "product_key": _cut(normalize_vendor(device[1]), 500) if device else None,
         "dev": c.dev,
         "direct": c.direct,
         "location": _cut(c.location, 300),

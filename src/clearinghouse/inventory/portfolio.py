@@ -30,6 +30,7 @@ class HeldPackage:
     name: str
     version: str
     purl: str | None
+    cpe: str | None = None  # a device's own CPE, when its list or SBOM gives one
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -101,6 +102,7 @@ def _device_query() -> Any:
             ComponentRow.product_key,
             ComponentRow.name,
             ComponentRow.version,
+            ComponentRow.cpe,
         )
         .join(Asset, Asset.id == ComponentRow.asset_id)
         .where(ComponentRow.current.is_(True))
@@ -110,8 +112,8 @@ def _device_query() -> Any:
 
 def _devices(rows: Any) -> list[HeldPackage]:
     return [
-        HeldPackage(org, asset, DEVICE, f"{vendor}|{product}", name, version, None)
-        for org, asset, vendor, product, name, version in rows
+        HeldPackage(org, asset, DEVICE, f"{vendor}|{product}", name, version, None, cpe)
+        for org, asset, vendor, product, name, version, cpe in rows
     ]
 
 

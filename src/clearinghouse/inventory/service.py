@@ -15,6 +15,7 @@ from clearinghouse.inventory.assets import (
     parse_queued_upload,
     queue_upload,
 )
+from clearinghouse.inventory.device_names import device_names
 from clearinghouse.inventory.formats.interface import (
     Component,
     InventoryRejected,
@@ -54,6 +55,7 @@ __all__ = [
     "check_upload_allowed",
     "create_asset",
     "current_components",
+    "device_names",
     "diff_uploads",
     "get_asset",
     "held_by_assets",

@@ -171,6 +171,29 @@ def vendors_of(session: Session, vulnerability_ids: Collection[str]) -> set[str]
     return found
 
 
+def merged_away(session: Session, survivors: Collection[str]) -> dict[str, str]:
+    """Every vulnerability merged (directly or through others) into one of these: old → survivor.
+
+    Matching needs it to carry findings recorded under an id that a later import found to be
+    another vulnerability's alias over to the survivor.
+    """
+    found: dict[str, str] = {}
+    frontier = {s: s for s in survivors}  # id → the survivor it leads to
+    while frontier:
+        step: dict[str, str] = {}
+        for chunk in _chunks(sorted(frontier)):
+            for old, into in session.execute(
+                select(Vulnerability.id, Vulnerability.merged_into).where(
+                    Vulnerability.merged_into.in_(chunk)
+                )
+            ):
+                if old not in found and into is not None:
+                    step[old] = frontier[into]
+        found.update(step)
+        frontier = step
+    return found
+
+
 def briefs(session: Session, vulnerability_ids: Iterable[str]) -> dict[str, VulnerabilityBrief]:
     ids = sorted(set(vulnerability_ids))
     aliases: dict[str, list[str]] = {}

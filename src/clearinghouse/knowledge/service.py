@@ -16,9 +16,13 @@ from clearinghouse.knowledge.affected import (
     entries_for_packages,
     entries_of,
     mark_processed,
+    merged_away,
     pending_events,
     vendors_of,
 )
+from clearinghouse.knowledge.cpe import Cpe, CpeError, device_cpe
+from clearinghouse.knowledge.cpe import Value as CpeValue
+from clearinghouse.knowledge.cpe import parse as parse_cpe
 from clearinghouse.knowledge.models import (
     AffectedPackageRow,
     AffectedProductRow,
@@ -43,9 +47,13 @@ __all__ = [
     "IMPORTERS",
     "AffectedDevice",
     "AffectedEntry",
+    "Cpe",
+    "CpeError",
+    "CpeValue",
     "UnknownSource",
     "VulnerabilityBrief",
     "briefs",
+    "device_cpe",
     "devices_for",
     "entries_for_packages",
     "entries_of",
@@ -54,7 +62,9 @@ __all__ = [
     "list_runs",
     "lookup_name",
     "mark_processed",
+    "merged_away",
     "normalize_vendor",
+    "parse_cpe",
     "pending_events",
     "search_package",
     "vendors_of",

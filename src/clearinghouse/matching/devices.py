@@ -1,14 +1,17 @@
-"""Matching devices: a vendor's product at a firmware version against CSAF product trees.
+"""Matching devices: a vendor's product at a firmware version against CSAF product trees and CPEs.
 
 Device advisories (CISA ICS, vendor CSAF) name products the way their vendors write them
 ("SCALANCE X204IRT (6GK5204-0BA00-2BA3)") and versions as ranges in free text ("< V5.5.0",
 ">=1.2|<=1.4", "vers:all/<V2.1", "All BIOS versions < V1.2.34"). A device list names a vendor,
 a product and the version on its label. They match when:
 
-- the vendors are the same after normalization (case, spacing, punctuation and company suffixes
-  such as Inc., AG, GmbH, Corporation taken off);
-- the products are the same after normalization, or the advisory's product is the device's
-  followed by a parenthesized model or order number;
+- the vendors are the same after normalization (case, punctuation, spacing, underscores as CPEs
+  write spaces, and company suffixes such as Inc., AG, GmbH, Corporation taken off; then only
+  letters and digits count, so "D-Link", "D Link" and "dlink" are one vendor);
+- the products are the same after the same normalization, or the advisory's product is the
+  device's followed by a parenthesized model or order number;
+- or, when both the device and the advisory give a CPE, the advisory's CPE covers the device's
+  in every attribute but the version (see `clearinghouse.knowledge.cpe`);
 - the version is one the advisory lists, or satisfies every constraint of one of its ranges
   (`*` and "all versions" match any version). Versions compare piece by piece, numbers as
   numbers, a leading "v" ignored; a version without a digit only matches an equal listed one.
@@ -21,7 +24,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from clearinghouse.knowledge.service import AffectedDevice
+from clearinghouse.knowledge.service import (
+    AffectedDevice,
+    Cpe,
+    CpeError,
+    CpeValue,
+    device_cpe,
+    parse_cpe,
+)
 from clearinghouse.matching.packages import Answer, Hit
 
 AFFECTED_STATUSES = {"known_affected", "first_affected", "last_affected"}
@@ -38,9 +48,23 @@ _PIECES = re.compile(r"\d+|[a-zA-Z]+")
 
 def normalize_name(text: str) -> str:
     """Lower case, punctuation to spaces, company suffixes off, single spaces."""
-    lowered = re.sub(r"[,&/]+", " ", text.lower())
+    lowered = re.sub(r"[,&/_]+", " ", text.lower())
     stripped = _SUFFIXES.sub(" ", lowered)
     return " ".join(stripped.replace(".", " ").split()) or " ".join(lowered.split())
+
+
+def compact(name: str) -> str:
+    """A normalized name's letters and digits only: the key names are compared by."""
+    return "".join(c for c in name if c.isalnum())
+
+
+def vendor_prefix(vendor: str) -> str:
+    """What candidate rows are fetched by: the first letter or digit of the vendor's name.
+
+    Short, because "D-Link" and "dlink" must find each other; the full comparison follows.
+    """
+    key = compact(normalize_name(vendor))
+    return key[:1] or vendor.strip().lower()[:1]
 
 
 def _base_product(product: str) -> str:
@@ -93,9 +117,18 @@ def in_range(version: str, expression: str) -> bool:
 @dataclass(frozen=True)
 class _Product:
     device: AffectedDevice
-    vendor: str
-    product: str
-    base: str
+    names: tuple[str, str]  # compact product, and compact product without its model number
+    cpe: Cpe | None
+
+
+def _advisory_cpe(text: str | None) -> Cpe | None:
+    """An advisory's CPE, or None when it has none or one we cannot read (names still match)."""
+    if not text:
+        return None
+    try:
+        return parse_cpe(text)
+    except CpeError:
+        return None
 
 
 class DeviceMatcher:
@@ -103,41 +136,99 @@ class DeviceMatcher:
 
     def __init__(self, devices: Iterable[AffectedDevice]) -> None:
         self._by_vendor: dict[str, list[_Product]] = {}
+        self._by_cpe: dict[tuple[str, str], list[_Product]] = {}
+        self._wild_cpes: list[_Product] = []  # advisories whose CPE vendor or product is a pattern
         for device in devices:
             if device.status not in AFFECTED_STATUSES:
                 continue
-            vendor, product = normalize_name(device.vendor), normalize_name(device.product)
-            entry = _Product(device, vendor, product, _base_product(product))
-            self._by_vendor.setdefault(vendor, []).append(entry)
+            product = normalize_name(device.product)
+            cpe = _advisory_cpe(device.cpe)
+            entry = _Product(device, (compact(product), compact(_base_product(product))), cpe)
+            self._by_vendor.setdefault(compact(normalize_name(device.vendor)), []).append(entry)
+            if cpe is None:
+                continue
+            if cpe.vendor.is_concrete and cpe.product.is_concrete:
+                self._by_cpe.setdefault((cpe.vendor.text, cpe.product.text), []).append(entry)
+            else:
+                self._wild_cpes.append(entry)
 
-    def answer(self, vendor: str, product: str, version: str) -> Answer:
-        answer = Answer()
-        wanted = normalize_name(product)
+    def answer(self, vendor: str, product: str, version: str, cpe: str | None = None) -> Answer:
+        """The advisories naming this device; `cpe` is the device's own CPE, if it has one."""
+        own = _own_cpe(cpe)
+        if own is not None and own.version.is_concrete:
+            version = str(own.version)
         evidence: dict[str, list[dict[str, Any]]] = {}
-        for entry in self._by_vendor.get(normalize_name(vendor), ()):
-            if wanted not in (entry.product, entry.base):
-                continue
-            device = entry.device
-            listed = any(
-                version.strip().lower() == v.strip().lower()
-                or (version_key(v) is not None and version_key(v) == version_key(version))
-                for v in device.versions
-            )
-            ranges = [r for r in device.version_ranges if in_range(version, r)]
-            if not listed and not ranges:
-                continue
-            evidence.setdefault(device.vulnerability_id, []).append(
-                {
-                    "record": device.record,
-                    "product": device.product,
-                    "listed_version": listed,
-                    "range": ranges[0] if ranges else None,
-                    "remediations": [
-                        {"category": r.get("category"), "details": str(r.get("details", ""))[:300]}
-                        for r in device.remediations[:3]
-                    ],
-                }
-            )
-        for vulnerability_id, found in evidence.items():
-            answer.hits.append(Hit(vulnerability_id, tuple(found), ()))
+        for entry, how in self._candidates(vendor, product, own):
+            found = _version_evidence(entry, version)
+            if found is not None:
+                found["matched_by"] = how
+                evidence.setdefault(entry.device.vulnerability_id, []).append(found)
+        answer = Answer()
+        for vulnerability_id, found_list in evidence.items():
+            answer.hits.append(Hit(vulnerability_id, tuple(found_list), ()))
         return answer
+
+    def _candidates(
+        self, vendor: str, product: str, own: Cpe | None
+    ) -> Iterable[tuple[_Product, str]]:
+        seen: set[int] = set()
+        if own is not None:
+            key = (own.vendor.text, own.product.text)
+            for entry in (*self._by_cpe.get(key, ()), *self._wild_cpes):
+                if entry.cpe is not None and entry.cpe.covers(own):
+                    seen.add(id(entry))
+                    yield entry, "cpe"
+        wanted = compact(normalize_name(product))
+        for entry in self._by_vendor.get(compact(normalize_name(vendor)), ()):
+            if wanted in entry.names and id(entry) not in seen:
+                yield entry, "name"
+
+
+def _own_cpe(text: str | None) -> Cpe | None:
+    """A device's CPE when it names its product; otherwise its names alone are matched (an
+    SBOM may carry a CPE that is malformed or all wildcards: that is no reason to fail)."""
+    if not text:
+        return None
+    try:
+        return device_cpe(text)
+    except CpeError:
+        return None
+
+
+def _version_evidence(entry: _Product, version: str) -> dict[str, Any] | None:
+    """Why this version is affected by this product entry, or None when it is not."""
+    device = entry.device
+    key = version_key(version)
+    listed = any(
+        version.strip().lower() == v.strip().lower() or (key is not None and version_key(v) == key)
+        for v in device.versions
+    )
+    ranges = [r for r in device.version_ranges if in_range(version, r)]
+    by_cpe = (
+        not device.versions
+        and not device.version_ranges
+        and entry.cpe is not None
+        and _cpe_version_covers(entry.cpe.version, version)
+    )
+    if not (listed or ranges or by_cpe):
+        return None
+    return {
+        "record": device.record,
+        "product": device.product,
+        "cpe": device.cpe,
+        "listed_version": listed,
+        "range": ranges[0] if ranges else None,
+        "remediations": [
+            {"category": r.get("category"), "details": str(r.get("details", ""))[:300]}
+            for r in device.remediations[:3]
+        ],
+    }
+
+
+def _cpe_version_covers(advisory: CpeValue, version: str) -> bool:
+    if advisory.is_any:
+        return True
+    if advisory.is_concrete:
+        key = version_key(advisory.text)
+        return key is not None and key == version_key(version)
+    return advisory.covers(CpeValue(version.strip().lower()))

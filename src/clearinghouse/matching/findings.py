@@ -128,6 +128,67 @@ def reconcile(
     return counts
 
 
+def move_to_survivors(session: Session, moved: dict[str, str], cause: str) -> Counter[str]:
+    """Findings recorded under vulnerabilities since merged into others follow their survivor.
+
+    Each keeps its history and gets a "merged" event; where the survivor already has the same
+    finding (asset and component), the merged-away one is closed instead, so nothing is counted
+    twice. `moved` maps each merged-away id to its survivor.
+    """
+    counts: Counter[str] = Counter()
+    if not moved:
+        return counts
+    columns = (Finding.id, Finding.organization_id, Finding.asset_id, Finding.vulnerability_id)
+    old_rows = [
+        row
+        for chunk in _chunks(sorted(moved))
+        for row in session.execute(
+            select(*columns, Finding.component_key, Finding.status).where(
+                Finding.vulnerability_id.in_(chunk)
+            )
+        )
+    ]
+    if not old_rows:
+        return counts
+    taken = {
+        (asset, vulnerability, component)
+        for chunk in _chunks(sorted({row.asset_id for row in old_rows}))
+        for asset, vulnerability, component in session.execute(
+            select(Finding.asset_id, Finding.vulnerability_id, Finding.component_key).where(
+                Finding.asset_id.in_(chunk),
+                Finding.vulnerability_id.in_(sorted(set(moved.values()))),
+            )
+        )
+    }
+    now = utcnow()
+    updates: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for row in old_rows:
+        target = (row.asset_id, moved[row.vulnerability_id], row.component_key)
+        if target in taken:
+            if row.status != FindingStatus.OPEN:
+                continue
+            change = {"status": FindingStatus.CLOSED, "closed_at": now}
+        else:
+            taken.add(target)
+            change = {"vulnerability_id": target[1]}
+        updates.append({"id": row.id, "updated_at": now, **change})
+        events.append(
+            {
+                "finding_id": row.id,
+                "organization_id": row.organization_id,
+                "kind": "merged",
+                "cause": f"{cause}; was {row.vulnerability_id}"[:100],
+                "occurred_at": now,
+            }
+        )
+    if updates:
+        session.execute(update(Finding), updates)
+        session.execute(_core_insert(FindingEvent), events)
+    counts["merged"] = len(events)
+    return counts
+
+
 def _values(item: Wanted) -> dict[str, Any]:
     vex = item.vex or {}
     return {

@@ -64,6 +64,6 @@ class FindingEvent(Base):
         ForeignKey("findings.id", ondelete="CASCADE"), index=True
     )
     organization_id: Mapped[str] = mapped_column(String(36), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # opened | closed | reopened | changed
+    kind: Mapped[str] = mapped_column(String(20))  # opened|closed|reopened|changed|merged
     cause: Mapped[str] = mapped_column(String(100))  # "upload:12", "vulnerability-event:345"
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

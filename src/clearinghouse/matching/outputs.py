@@ -27,7 +27,10 @@ CDX_STATE = {
 
 def _package(result: PackageResult) -> dict[str, Any]:
     c = result.component
-    return {"ecosystem": c.ecosystem, "name": c.name, "version": c.version, "purl": c.purl}
+    out = {"ecosystem": c.ecosystem, "name": c.name, "version": c.version, "purl": c.purl}
+    if c.ecosystem is None and (c.vendor or c.cpe):  # a device: say how it was named
+        out |= {"vendor": c.vendor, "product": c.product, "cpe": c.cpe}
+    return out
 
 
 def _vulnerability(finding: PackageFinding) -> dict[str, Any]:
@@ -134,15 +137,16 @@ def to_cyclonedx_vex(report: ScanReport) -> dict[str, Any]:
     for source in report.results:
         for package in source.packages:
             c = package.component
-            ref = c.purl or f"{c.ecosystem}:{c.name}@{c.version}"
+            ref = c.purl or c.cpe or f"{c.ecosystem or c.vendor}:{c.name}@{c.version}"
             components.setdefault(
                 ref,
                 {
                     "bom-ref": ref,
-                    "type": "library",
+                    "type": "library" if c.ecosystem else "device",
                     "name": c.name,
                     **({"version": c.version} if c.version else {}),
                     **({"purl": c.purl} if c.purl else {}),
+                    **({"cpe": c.cpe} if c.cpe else {}),
                 },
             )
             for finding in package.findings:

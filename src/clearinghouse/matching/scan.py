@@ -21,10 +21,17 @@ from clearinghouse.inventory.service import (
     InventoryRejected,
     ParsedInventory,
     VexStatement,
+    device_names,
     known_file,
     parse_file,
 )
-from clearinghouse.knowledge.service import VulnerabilityBrief, briefs, entries_for_packages
+from clearinghouse.knowledge.service import (
+    VulnerabilityBrief,
+    briefs,
+    devices_for,
+    entries_for_packages,
+)
+from clearinghouse.matching.devices import DeviceMatcher, vendor_prefix
 from clearinghouse.matching.packages import Hit, PackageMatcher, package_key
 
 # Folders that hold other projects' files or caches, not the project's own inventory.
@@ -106,7 +113,8 @@ def scan(session: Session, paths: Sequence[Path]) -> ScanReport:
             errors.append((str(file), f"cannot read it: {error.strerror or error}"))
     components = [c for _, inventory in parsed for c in inventory.components]
     matcher = matcher_for(session, components)
-    results = [_source_result(str(file), inventory, matcher) for file, inventory in parsed]
+    devices = device_matcher_for(session, components)
+    results = [_source_result(str(file), inventory, matcher, devices) for file, inventory in parsed]
     hit_ids = {
         hit.vulnerability_id
         for source in results
@@ -134,15 +142,26 @@ def matcher_for(session: Session, components: Iterable[Component]) -> PackageMat
     return PackageMatcher(entries_for_packages(session, keys))
 
 
-def _source_result(path: str, inventory: ParsedInventory, matcher: PackageMatcher) -> SourceResult:
+def device_matcher_for(session: Session, components: Iterable[Component]) -> DeviceMatcher:
+    """A matcher that knows the advisories naming these components' device vendors."""
+    vendors = {named[0] for c in components if (named := device_names(c)) is not None}
+    return DeviceMatcher(devices_for(session, {vendor_prefix(v) for v in vendors}))
+
+
+def _source_result(
+    path: str, inventory: ParsedInventory, matcher: PackageMatcher, devices: DeviceMatcher
+) -> SourceResult:
     packages = []
     for component in inventory.components:
         result = PackageResult(component)
         key = package_key(component.ecosystem, component.name, component.source_name)
+        named = device_names(component) if key is None else None
         if key is not None and component.version:
             answer = matcher.answer(key, component.version)
             result.hits = answer.hits
             result.problems = list(answer.problems)
+        elif named is not None and component.version:
+            result.hits = devices.answer(*named, component.version, component.cpe).hits
         packages.append(result)
     return SourceResult(path, inventory.format_id, packages, inventory.warnings)
 

@@ -21,8 +21,8 @@ from clearinghouse.identity import policy
 from clearinghouse.identity.policy import Principal
 from clearinghouse.inventory import service as inventory
 from clearinghouse.knowledge import service as knowledge
-from clearinghouse.matching.devices import DeviceMatcher, normalize_name
-from clearinghouse.matching.findings import Wanted, reconcile
+from clearinghouse.matching.devices import DeviceMatcher, vendor_prefix
+from clearinghouse.matching.findings import Wanted, move_to_survivors, reconcile
 from clearinghouse.matching.models import Finding, FindingStatus
 from clearinghouse.matching.packages import Hit, PackageMatcher, package_key
 from clearinghouse.matching.schemas import FindingOut
@@ -68,22 +68,18 @@ def matcher_for(
 def fan_out(session: Session, vulnerability_ids: Collection[str], cause: str) -> Counter[str]:
     """Re-evaluate these vulnerabilities, and nothing else, wherever their packages are held."""
     chosen = set(vulnerability_ids)
+    moved = move_to_survivors(session, knowledge.merged_away(session, chosen), cause)
     keys = {(e.ecosystem, e.name) for e in knowledge.entries_of(session, chosen)}
     entries = knowledge.entries_for_packages(session, keys)
     live = [e for e in entries if e.vulnerability_id in chosen]
     held = inventory.held_packages(session, keys)
     found = _package_hits(held, PackageMatcher(live, keys))
-    prefixes = {_vendor_prefix(v) for v in knowledge.vendors_of(session, chosen)}
+    prefixes = {vendor_prefix(v) for v in knowledge.vendors_of(session, chosen)}
     if prefixes:
         devices = inventory.held_devices(session, prefixes)
         found += _device_hits(session, devices, chosen)
     wanted = _wanted(session, found, {h.asset_id for h, _ in found})
-    return reconcile(session, wanted, vulnerabilities=chosen, cause=cause)
-
-
-def _vendor_prefix(vendor: str) -> str:
-    words = normalize_name(vendor).split()
-    return words[0] if words else vendor
+    return moved + reconcile(session, wanted, vulnerabilities=chosen, cause=cause)
 
 
 def _package_hits(
@@ -103,12 +99,13 @@ def _device_hits(
 ) -> list[tuple[inventory.HeldPackage, Hit]]:
     if not devices:
         return []
-    prefixes = {_vendor_prefix(d.lookup_name.split("|", 1)[0]) for d in devices}
+    prefixes = {vendor_prefix(d.lookup_name.split("|", 1)[0]) for d in devices}
     matcher = DeviceMatcher(knowledge.devices_for(session, prefixes, only))
     found = []
     for item in devices:
         vendor, product = item.lookup_name.split("|", 1)
-        found += [(item, hit) for hit in matcher.answer(vendor, product, item.version).hits]
+        hits = matcher.answer(vendor, product, item.version, item.cpe).hits
+        found += [(item, hit) for hit in hits]
     return found
 
 

@@ -8,16 +8,13 @@ file for messages.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
 from clearinghouse.inventory.formats.interface import Component, InventoryRejected
+from clearinghouse.knowledge.service import CpeError, device_cpe
 
 REQUIRED = ("vendor", "product", "version")
 OPTIONAL = ("cpe", "name", "notes")
-# A CPE 2.3 formatted string: 13 parts, part a (application), o (operating system), h (hardware);
-# colons inside a value are escaped ("\:").
-_CPE23 = re.compile(r"^cpe:2\.3:[aho*-](?::(?:[^:\\]|\\.)*){10}$")
 
 
 def column(header: str) -> str:
@@ -39,11 +36,11 @@ def device(row: Mapping[str, str | None], where: str, name: str) -> Component:
             f"(every device needs {', '.join(REQUIRED)})"
         )
     cpe = values.get("cpe") or None
-    if cpe is not None and not _CPE23.match(cpe):
-        raise InventoryRejected(
-            f"{name}: {where}: cpe {cpe!r} is not a CPE 2.3 formatted string "
-            "(cpe:2.3:part:vendor:product:version: and 7 more fields)"
-        )
+    if cpe is not None:
+        try:
+            device_cpe(cpe)
+        except CpeError as exc:
+            raise InventoryRejected(f"{name}: {where}: cpe: {exc}") from None
     return Component(
         name=values.get("name") or values["product"],
         version=values["version"],
