@@ -8,7 +8,14 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
+from clearinghouse.demo import HOSPITAL, load
+from clearinghouse.identity.models import Organization
+from clearinghouse.identity.policy import Principal
+from clearinghouse.inventory import service as inventory
+from clearinghouse.matching import service as matching
+from clearinghouse.runtime import Runtime
 from tests.helpers import CLI, cli_env, free_port
 
 ACCOUNT_LINE = re.compile(
@@ -61,7 +68,7 @@ def test_the_demo_prints_four_working_accounts_and_is_idempotent(tmp_path: Path)
     env = cli_env(tmp_path / "var", CLEARINGHOUSE_COOKIE_SECURE="false")
     accounts, base, process = run_demo(env)
     try:
-        assert "483 real advisories" in accounts.pop("knowledge")
+        assert "501 real advisories" in accounts.pop("knowledge")
         assert set(accounts) == {
             "coordinator@clearinghouse.example",
             "it@valley-hospital.example",
@@ -75,7 +82,7 @@ def test_the_demo_prints_four_working_accounts_and_is_idempotent(tmp_path: Path)
         process.wait(timeout=15)
     again, base, process = run_demo(env)
     try:
-        assert "483 real advisories" in again.pop("knowledge")
+        assert "501 real advisories" in again.pop("knowledge")
         assert set(again) == set(accounts)
         email = "it@valley-hospital.example"
         assert again[email] != accounts[email]
@@ -84,3 +91,25 @@ def test_the_demo_prints_four_working_accounts_and_is_idempotent(tmp_path: Path)
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def test_the_demo_hospital_has_device_findings_from_real_cisa_advisories(runtime: Runtime):
+    load(runtime)
+    cli = Principal.command_line()
+    with runtime.sessions() as session:
+        hospital = session.scalar(select(Organization.id).where(Organization.name == HOSPITAL))
+        assert hospital is not None
+        assets = {a.name: a.id for a in inventory.list_assets(session, cli, hospital)}
+        found = matching.list_findings(
+            session, cli, hospital, asset_id=assets["Clinical devices"], limit=5000
+        )
+    by_device = {(f.component_name, f.vulnerability) for f in found}
+    # Named by the labels the device list gives them.
+    assert ("Vitals monitor ward 2", "CVE-2024-1275") in by_device
+    assert ("PACS server", "CVE-2020-36518") in by_device
+    assert ("Reading-room viewer", "CVE-2024-33606") in by_device
+    assert ("ER viewer", "CVE-2024-1453") in by_device
+    # The configuration tool is at a fixed version: nothing.
+    assert not any(name == "Biomed laptop tool" for name, _ in by_device)
+    evidence = next(f for f in found if f.vulnerability == "CVE-2024-1275").evidence
+    assert evidence["matched"][0]["record"] == "csaf:ICSMA-24-151-02#CVE-2024-1275"

@@ -24,6 +24,7 @@ from clearinghouse.runtime import Runtime
 ORIGIN = Origin(request_id="demo", client_address="cli")
 COORDINATOR_EMAIL = "coordinator@clearinghouse.example"
 DEMO_ADVISORIES = Path(__file__).parent / "demo_data" / "advisories-sample.tar.gz"
+DEMO_DEVICE_ADVISORIES = Path(__file__).parent / "demo_data" / "cisa-medical-csaf.tar.gz"
 DEMO_INVENTORIES = Path(__file__).parent / "demo_data" / "inventories"
 
 
@@ -90,6 +91,14 @@ DEMO_ASSETS = (
         "imaging-gateway-go.mod",
         "go.mod",
     ),
+    DemoAsset(
+        "Clinical devices",
+        AssetKind.DEVICE,
+        Exposure.INTERNAL,
+        Criticality.CRITICAL,
+        "clinical-devices.csv",
+        "devices.csv",
+    ),
 )
 
 
@@ -136,11 +145,13 @@ def load(runtime: Runtime) -> list[str]:
         password = _one_time_password()
         _ensure_account(runtime, account, password)
         lines.append(f"  {account.who:40} {account.email:36} {password}")
-    run = knowledge.import_feed(runtime.sessions, "osv", DEMO_ADVISORIES)
-    total = run.added + run.changed + run.unchanged + run.withdrawn
+    total = 0
+    for source, archive in (("osv", DEMO_ADVISORIES), ("csaf", DEMO_DEVICE_ADVISORIES)):
+        run = knowledge.import_feed(runtime.sessions, source, archive)
+        total += run.added + run.changed + run.unchanged + run.withdrawn
     lines.append(
-        f"Knowledge base: {total} real advisories (PyPI, Go, RustSec) from the bundled "
-        "sample; try Vulnerabilities → CVE-2022-24713."
+        f"Knowledge base: {total} real advisories (PyPI, Go, RustSec, CISA medical devices) "
+        "from the bundled sample; try Vulnerabilities → CVE-2022-24713."
     )
     lines.append(_load_assets(runtime))
     run_id = runtime.queue.enqueue("system.optimize_database")
@@ -174,6 +185,7 @@ def _load_assets(runtime: Runtime) -> str:
     with runtime.sessions() as session:
         findings = matching.list_findings(session, cli, hospital, limit=5000)
     return (
-        f"{HOSPITAL}: {len(assets)} assets with real lockfiles, {len(findings)} open findings; "
+        f"{HOSPITAL}: {len(assets)} assets with real lockfiles and a device list, "
+        f"{len(findings)} open findings; "
         "sign in as its IT lead and open Assets."
     )

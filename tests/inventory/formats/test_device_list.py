@@ -62,7 +62,8 @@ def test_other_excel_exports(encode: Callable[[str], bytes]) -> None:
         ("Vendor,Product,Version\nSiemens,,2.9\n", "row 2: product is empty"),
         ("vendor,product,version\n\nA,B,\n", "row 3: version is empty"),
         ("vendor,product,version\nA,B,1,extra\n", "row 2 has 4 cells, the header 3"),
-        ("vendor,product,version,cpe\nA,B,1,cpe:/h:a:b\n", "row 2: cpe 'cpe:/h:a:b' is not"),
+        ("vendor,product,version,cpe\nA,B,1,cpe:2.3:h:a:b\n", "row 2: cpe: 'cpe:2.3:h:a:b' has 3"),
+        ("vendor,product,version,cpe\nA,B,1,cpe:/h:a\n", "row 2: cpe: 'cpe:/h:a' does not name"),
         ("", "the file is empty"),
     ],
 )
