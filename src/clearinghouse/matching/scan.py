@@ -33,6 +33,7 @@ from clearinghouse.knowledge.service import (
 )
 from clearinghouse.matching.devices import DeviceMatcher, vendor_prefix
 from clearinghouse.matching.packages import Hit, PackageMatcher, package_key
+from clearinghouse.matching.vex import speaks_about
 
 # Folders that hold other projects' files or caches, not the project's own inventory.
 SKIPPED_FOLDERS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox"}
@@ -172,12 +173,11 @@ def _apply_vex(results: list[SourceResult], parsed: list[tuple[Path, ParsedInven
         return
     for source in results:
         for package in source.packages:
-            names = {package.component.purl, package.component.name} - {None}
+            names = (package.component.purl, package.component.name)
             for index, finding in enumerate(package.findings):
                 ids = {finding.brief.display_id, *finding.brief.aliases}
                 for statement in statements:
-                    about_component = not statement.components or names & set(statement.components)
-                    if statement.vulnerability_id in ids and about_component:
+                    if speaks_about(statement.vulnerability_id, statement.components, ids, names):
                         package.findings[index] = PackageFinding(
                             finding.hit, finding.brief, statement
                         )

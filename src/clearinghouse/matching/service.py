@@ -26,6 +26,7 @@ from clearinghouse.matching.findings import Wanted, move_to_survivors, reconcile
 from clearinghouse.matching.models import Finding, FindingStatus
 from clearinghouse.matching.packages import Hit, PackageMatcher, package_key
 from clearinghouse.matching.schemas import FindingOut
+from clearinghouse.matching.vex import speaks_about
 
 EVENT_BATCH = 2000
 
@@ -135,9 +136,7 @@ def _statement(
         return None
     for statement in statements:
         about = statement.get("components") or []
-        if statement.get("vulnerability_id") in ids and (
-            not about or held.purl in about or held.name in about
-        ):
+        if speaks_about(statement.get("vulnerability_id"), about, ids, (held.purl, held.name)):
             return statement
     return None
 

@@ -7,7 +7,8 @@ import gzip
 import pytest
 
 from clearinghouse.inventory.formats.interface import InventoryRejected
-from clearinghouse.inventory.formats.registry import FORMATS, detect, format_by_id, parse_upload
+from clearinghouse.inventory.formats.registry import FORMATS, detect, format_by_id
+from clearinghouse.inventory.parsing import parse_bytes
 from tests.shared_data import shared_file
 
 BY_CONTENT = [
@@ -54,7 +55,7 @@ def test_detected_by_name(name: str, format_id: str) -> None:
 
 def test_a_gzipped_upload_is_detected_inside() -> None:
     path = shared_file("sbom-spdx-examples/spdx-spec-2.3.1-examples/SPDXTagExample-v2.3.spdx")
-    parsed = parse_upload("sbom.gz", gzip.compress(path.read_bytes()))
+    parsed = parse_bytes("sbom.gz", gzip.compress(path.read_bytes()))
     assert parsed.format_id == "spdx-tag-value"
     assert len(parsed.components) == 2
 

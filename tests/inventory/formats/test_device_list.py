@@ -10,7 +10,8 @@ import pytest
 from clearinghouse.inventory.formats.device_list_csv import DeviceListCsv
 from clearinghouse.inventory.formats.device_list_yaml import DeviceListYaml
 from clearinghouse.inventory.formats.interface import InventoryRejected
-from clearinghouse.inventory.formats.registry import detect, parse_upload
+from clearinghouse.inventory.formats.registry import detect
+from clearinghouse.inventory.parsing import parse_bytes
 
 SHEET = (
     "Vendor,Product,Version,CPE,Name,Notes\r\n"
@@ -25,7 +26,7 @@ SHEET = (
 def test_an_excel_csv_with_a_byte_order_mark() -> None:
     data = codecs.BOM_UTF8 + SHEET.encode()
     assert detect("Geräte Halle 3.csv", data) is DeviceListCsv
-    parsed = parse_upload("Geräte Halle 3.csv", data)
+    parsed = parse_bytes("Geräte Halle 3.csv", data)
     assert parsed.format_id == "device-list-csv"
     assert [(c.vendor, c.product, c.version, c.name, c.location) for c in parsed.components] == [
         ("Siemens", "SCALANCE X-200", "5.2.5", "Plant switch", "row 2"),
@@ -47,7 +48,7 @@ def test_other_excel_exports(encode: Callable[[str], bytes]) -> None:
     sheet = "vendor,product,version\nRockwell Automation,ControlLogix 5580,33.011\n"
     data = encode(sheet)
     assert detect("export.txt", data) is DeviceListCsv
-    (device,) = parse_upload("export.txt", data).components
+    (device,) = parse_bytes("export.txt", data).components
     assert (device.vendor, device.product, device.version) == (
         "Rockwell Automation",
         "ControlLogix 5580",
@@ -98,7 +99,7 @@ devices:
 def test_yaml_device_list_keeps_versions_as_written() -> None:
     data = YAML_LIST.encode()
     assert detect("station4.yml", data) is DeviceListYaml
-    parsed = parse_upload("station4.yml", data)
+    parsed = parse_bytes("station4.yml", data)
     assert [(c.vendor, c.product, c.version, c.name, c.location) for c in parsed.components] == [
         ("Schneider Electric", "Modicon M340", "3.40", "Modicon M340", "device 1 (line 3)"),
         ("Hitachi Energy", "RTU500", "13.2.1", "Station RTU", "device 2 (line 8)"),

@@ -7,10 +7,11 @@ import json
 import pytest
 
 from clearinghouse.inventory.formats.interface import InventoryRejected, ParsedInventory
-from clearinghouse.inventory.formats.registry import detect, parse_upload
+from clearinghouse.inventory.formats.registry import detect
 from clearinghouse.inventory.formats.spdx_json import SpdxJson
 from clearinghouse.inventory.formats.spdx_tagvalue import SpdxTagValue
 from clearinghouse.inventory.formats.spdx_unsupported import SpdxOtherEncodings
+from clearinghouse.inventory.parsing import parse_bytes
 from tests.shared_data import shared_file
 
 EXAMPLES = "sbom-spdx-examples/spdx-spec-2.3.1-examples"
@@ -69,7 +70,7 @@ def test_other_encodings_are_recognized_and_refused_clearly(file_name: str) -> N
     assert detect(path.name, path.read_bytes()) is SpdxOtherEncodings
     assert SpdxOtherEncodings.sniff("upload", path.read_bytes()[:65536])
     with pytest.raises(InventoryRejected, match="not supported: use JSON or tag-value"):
-        parse_upload(path.name, path.read_bytes())
+        parse_bytes(path.name, path.read_bytes())
 
 
 def test_dev_dependencies_from_relationships() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from clearinghouse.inventory.formats.apk_installed import ApkInstalled
 from clearinghouse.inventory.formats.cargo_lock import CargoLock
 from clearinghouse.inventory.formats.composer_lock import ComposerLock
-from clearinghouse.inventory.formats.compression import decompress
 from clearinghouse.inventory.formats.csaf_vex import CsafVex
 from clearinghouse.inventory.formats.cyclonedx_json import CycloneDxJson
 from clearinghouse.inventory.formats.cyclonedx_xml import CycloneDxXml
@@ -18,7 +17,6 @@ from clearinghouse.inventory.formats.gradle_lockfile import GradleLockfile
 from clearinghouse.inventory.formats.interface import (
     InventoryFormat,
     InventoryRejected,
-    ParsedInventory,
 )
 from clearinghouse.inventory.formats.maven_pom import MavenPom
 from clearinghouse.inventory.formats.nuget_lock import NuGetLock
@@ -106,10 +104,3 @@ def detect(name: str, data: bytes) -> type[InventoryFormat]:
         f"{base}: not a format we read (SBOMs: CycloneDX, SPDX; lockfiles; dpkg/apk/rpm "
         "databases; device lists); name the format explicitly if the file name is unusual"
     )
-
-
-def parse_upload(name: str, data: bytes, format_id: str | None = None) -> ParsedInventory:
-    """Read an uploaded file: gzip taken off, its format named or detected, then parsed."""
-    name, data = decompress(name, data)
-    fmt = format_by_id(format_id) if format_id else detect(name, data)
-    return fmt().parse(name, data)
