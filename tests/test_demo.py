@@ -68,7 +68,7 @@ def test_the_demo_prints_four_working_accounts_and_is_idempotent(tmp_path: Path)
     env = cli_env(tmp_path / "var", CLEARINGHOUSE_COOKIE_SECURE="false")
     accounts, base, process = run_demo(env)
     try:
-        assert "501 real advisories" in accounts.pop("knowledge")
+        assert "558 real advisories" in accounts.pop("knowledge")
         assert set(accounts) == {
             "coordinator@clearinghouse.example",
             "it@valley-hospital.example",
@@ -82,7 +82,7 @@ def test_the_demo_prints_four_working_accounts_and_is_idempotent(tmp_path: Path)
         process.wait(timeout=15)
     again, base, process = run_demo(env)
     try:
-        assert "501 real advisories" in again.pop("knowledge")
+        assert "558 real advisories" in again.pop("knowledge")
         assert set(again) == set(accounts)
         email = "it@valley-hospital.example"
         assert again[email] != accounts[email]
@@ -93,7 +93,7 @@ def test_the_demo_prints_four_working_accounts_and_is_idempotent(tmp_path: Path)
         process.wait(timeout=15)
 
 
-def test_the_demo_hospital_has_device_findings_from_real_cisa_advisories(runtime: Runtime):
+def test_the_demo_hospital_has_findings_from_its_sbom_and_its_devices(runtime: Runtime):
     load(runtime)
     cli = Principal.command_line()
     with runtime.sessions() as session:
@@ -103,6 +103,14 @@ def test_the_demo_hospital_has_device_findings_from_real_cisa_advisories(runtime
         found = matching.list_findings(
             session, cli, hospital, asset_id=assets["Clinical devices"], limit=5000
         )
+        in_sbom = matching.list_findings(
+            session, cli, hospital, asset_id=assets["Secure mail bridge"], limit=5000
+        )
+    # Proton Mail Bridge 1.8.0's SBOM: golang.org/x/net before 0.7.0 (HTTP/2 HPACK, GO-2023-1571).
+    assert any(
+        f.vulnerability == "CVE-2022-41723" and f.component_name == "golang.org/x/net"
+        for f in in_sbom
+    )
     by_device = {(f.component_name, f.vulnerability) for f in found}
     # Named by the labels the device list gives them.
     assert ("Vitals monitor ward 2", "CVE-2024-1275") in by_device

@@ -92,6 +92,14 @@ DEMO_ASSETS = (
         "go.mod",
     ),
     DemoAsset(
+        "Secure mail bridge",
+        AssetKind.SERVICE,
+        Exposure.INTERNAL,
+        Criticality.HIGH,
+        "proton-bridge-v1.8.0.bom.json",
+        "bom.json",
+    ),
+    DemoAsset(
         "Clinical devices",
         AssetKind.DEVICE,
         Exposure.INTERNAL,
@@ -185,7 +193,7 @@ def _load_assets(runtime: Runtime) -> str:
     with runtime.sessions() as session:
         findings = matching.list_findings(session, cli, hospital, limit=5000)
     return (
-        f"{HOSPITAL}: {len(assets)} assets with real lockfiles and a device list, "
+        f"{HOSPITAL}: {len(assets)} assets with real lockfiles, an SBOM and a device list, "
         f"{len(findings)} open findings; "
         "sign in as its IT lead and open Assets."
     )
