@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,30 @@ from clearinghouse.matching import service as matching
 from clearinghouse.matching.devices import in_range, normalize_name, version_key
 from clearinghouse.matching.outputs import to_cyclonedx_vex, to_json
 from clearinghouse.matching.scan import scan
+from clearinghouse.matching.schemas import FindingOut
 from clearinghouse.runtime import Runtime
 from tests.identity_world import ORIGIN, World
 from tests.shared_data import shared_file
+
+
+def upload_and_match(
+    runtime: Runtime, world: World, asset_name: str, file_name: str, content: bytes
+) -> tuple[Counter[str], list[FindingOut]]:
+    """A new asset of the hospital with this one upload, matched; what opened, what is open."""
+    cli = Principal.command_line()
+    hospital = world.organizations["hospital"]
+    with db.transaction(runtime.sessions) as session:
+        asset_id = inventory.create_asset(
+            session,
+            cli,
+            ORIGIN,
+            hospital,
+            AssetIn(name=asset_name, kind="device", exposure="internal"),
+        ).id
+        inventory.add_upload(session, cli, ORIGIN, asset_id, file_name, content)
+        counts = matching.refresh_assets(session, [asset_id], cause="test")
+    with runtime.sessions() as session:
+        return counts, matching.list_findings(session, cli, hospital, asset_id=asset_id)
 
 
 @pytest.mark.parametrize(
@@ -65,20 +87,8 @@ def test_a_device_list_finds_the_ics_advisories_that_name_its_devices(
         "Siemens AG,SCALANCE X204IRT PRO,V5.5.2\n"  # the fixed version: not affected
         "Ünicode Medizintechnik GmbH,Infusion pump,1.0\n"  # nobody's advisory
     ).encode()
-    cli = Principal.command_line()
-    with db.transaction(runtime.sessions) as session:
-        substation = inventory.create_asset(
-            session,
-            cli,
-            ORIGIN,
-            world.organizations["hospital"],
-            AssetIn(name="Substation switches", kind="device", exposure="isolated"),
-        ).id
-        inventory.add_upload(session, cli, ORIGIN, substation, "devices.csv", devices)
-        counts = matching.refresh_assets(session, [substation], cause="test")
+    counts, found = upload_and_match(runtime, world, "Substation switches", "devices.csv", devices)
     assert counts["opened"] >= 2
-    with runtime.sessions() as session:
-        found = matching.list_findings(session, cli, world.organizations["hospital"])
     by_product = {(f.component_name, f.component_version) for f in found}
     assert by_product == {("SCALANCE X204IRT", "V5.5.1")}
     ids = {f.vulnerability for f in found}
@@ -107,19 +117,7 @@ def test_devices_match_cve_records_by_cpe_and_by_name(runtime: Runtime, world: W
         # Another product of the same vendor: not affected.
         b"Adobe,AIR,2.5,cpe:2.3:a:adobe:air:2.5:*:*:*:*:*:*:*,lab\n"
     )
-    cli = Principal.command_line()
-    with db.transaction(runtime.sessions) as session:
-        kiosks = inventory.create_asset(
-            session,
-            cli,
-            ORIGIN,
-            world.organizations["hospital"],
-            AssetIn(name="Waiting-room kiosks", kind="device", exposure="internal"),
-        ).id
-        inventory.add_upload(session, cli, ORIGIN, kiosks, "devices.csv", devices)
-        matching.refresh_assets(session, [kiosks], cause="test")
-    with runtime.sessions() as session:
-        found = matching.list_findings(session, cli, world.organizations["hospital"])
+    _, found = upload_and_match(runtime, world, "Waiting-room kiosks", "devices.csv", devices)
     assert {f.vulnerability for f in found} == {"CVE-2013-0643"}
     by_version = {f.component_version: f.evidence["matched"] for f in found}
     assert set(by_version) == {"unknown", "10.3.183.50"}
@@ -163,21 +161,9 @@ def test_an_sbom_component_with_only_a_cpe_is_matched_as_a_device(runtime: Runti
             }
         ],
     }
-    cli = Principal.command_line()
-    with db.transaction(runtime.sessions) as session:
-        image = inventory.create_asset(
-            session,
-            cli,
-            ORIGIN,
-            world.organizations["hospital"],
-            AssetIn(name="Kiosk image", kind="server", exposure="internal"),
-        ).id
-        inventory.add_upload(
-            session, cli, ORIGIN, image, "kiosk.spdx.json", json.dumps(sbom).encode()
-        )
-        matching.refresh_assets(session, [image], cause="test")
-    with runtime.sessions() as session:
-        found = matching.list_findings(session, cli, world.organizations["hospital"])
+    _, found = upload_and_match(
+        runtime, world, "Kiosk image", "kiosk.spdx.json", json.dumps(sbom).encode()
+    )
     assert [(f.vulnerability, f.component_name) for f in found] == [
         ("CVE-2013-0643", "flash plugin")
     ]
