@@ -13,6 +13,7 @@ from clearinghouse.identity.policy import Principal
 from clearinghouse.inventory import service as inventory
 from clearinghouse.inventory.schemas import AssetIn
 from clearinghouse.knowledge import service as knowledge
+from clearinghouse.knowledge.schemas import ImportRunOut
 from clearinghouse.matching import service as matching
 from clearinghouse.matching.devices import in_range, normalize_name, version_key
 from clearinghouse.matching.outputs import to_cyclonedx_vex, to_json
@@ -41,6 +42,16 @@ def upload_and_match(
         counts = matching.refresh_assets(session, [asset_id], cause="test")
     with runtime.sessions() as session:
         return counts, matching.list_findings(session, cli, hospital, asset_id=asset_id)
+
+
+def import_flash_player_advisory(runtime: Runtime) -> ImportRunOut:
+    """CVE-2013-0643 from the vulnrichment sample: Flash Player ranges with CISA's CPEs."""
+    return knowledge.import_feed(
+        runtime.sessions,
+        "cve5",
+        shared_file("cve-vulnrichment-sample/vulnrichment-sample.tar.gz"),
+        include="*/CVE-2013-0643.json",
+    )
 
 
 @pytest.mark.parametrize(
@@ -99,12 +110,7 @@ def test_a_device_list_finds_the_ics_advisories_that_name_its_devices(
 
 def test_devices_match_cve_records_by_cpe_and_by_name(runtime: Runtime, world: World):
     """CISA's enrichment of CVE records names products by CPE, with version ranges beside them."""
-    run = knowledge.import_feed(
-        runtime.sessions,
-        "cve5",
-        shared_file("cve-vulnrichment-sample/vulnrichment-sample.tar.gz"),
-        include="*/CVE-2013-0643.json",
-    )
+    run = import_flash_player_advisory(runtime)
     assert run.status == "succeeded" and run.added == 1
     devices = (
         b"vendor,product,version,cpe,name\n"
@@ -132,12 +138,7 @@ FLASH_11_5 = "cpe:2.3:a:adobe:flash_player:11.5.502.146:*:*:*:*:*:*:*"
 
 
 def test_an_sbom_component_with_only_a_cpe_is_matched_as_a_device(runtime: Runtime, world: World):
-    knowledge.import_feed(
-        runtime.sessions,
-        "cve5",
-        shared_file("cve-vulnrichment-sample/vulnrichment-sample.tar.gz"),
-        include="*/CVE-2013-0643.json",
-    )
+    import_flash_player_advisory(runtime)
     sbom = {
         "spdxVersion": "SPDX-2.3",
         "dataLicense": "CC0-1.0",
@@ -190,12 +191,7 @@ def test_a_device_list_with_a_malformed_cpe_is_refused_naming_the_row(
 
 
 def test_scanning_a_device_list_finds_its_advisories_offline(runtime: Runtime, tmp_path: Path):
-    knowledge.import_feed(
-        runtime.sessions,
-        "cve5",
-        shared_file("cve-vulnrichment-sample/vulnrichment-sample.tar.gz"),
-        include="*/CVE-2013-0643.json",
-    )
+    import_flash_player_advisory(runtime)
     listing = tmp_path / "devices.csv"
     listing.write_text(
         "vendor,product,version,cpe\n"
