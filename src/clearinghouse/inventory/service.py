@@ -21,6 +21,7 @@ from clearinghouse.inventory.formats.interface import (
     ParsedInventory,
     VexStatement,
 )
+from clearinghouse.inventory.formats.purl_ecosystems import ecosystem_of, osv_name
 from clearinghouse.inventory.formats.registry import FORMATS
 from clearinghouse.inventory.parsing import (
     INLINE_BYTES,
@@ -55,6 +56,7 @@ __all__ = [
     "create_asset",
     "current_components",
     "diff_uploads",
+    "ecosystem_of",
     "get_asset",
     "held_by_assets",
     "held_devices",
@@ -63,6 +65,7 @@ __all__ = [
     "known_file",
     "list_assets",
     "list_uploads",
+    "osv_name",
     "parse_bytes",
     "parse_file",
     "parse_queued_upload",

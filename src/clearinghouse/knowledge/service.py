@@ -38,6 +38,7 @@ from clearinghouse.knowledge.schemas import (
     VulnerabilityOut,
 )
 from clearinghouse.knowledge.sources.registry import IMPORTERS, UnknownSource, importer_for
+from clearinghouse.knowledge.texts import VulnerabilityText, texts_of
 
 __all__ = [
     "IMPORTERS",
@@ -45,6 +46,7 @@ __all__ = [
     "AffectedEntry",
     "UnknownSource",
     "VulnerabilityBrief",
+    "VulnerabilityText",
     "briefs",
     "devices_for",
     "entries_for_packages",
@@ -57,6 +59,7 @@ __all__ = [
     "normalize_vendor",
     "pending_events",
     "search_package",
+    "texts_of",
     "vendors_of",
 ]
 
