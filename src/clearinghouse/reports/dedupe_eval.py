@@ -32,7 +32,7 @@ import json
 import re
 import tarfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cmp_to_key
 from pathlib import Path
@@ -366,7 +366,9 @@ def build(
     return LabelledSet(dict(known), queries, unpaired)
 
 
-def evaluate(labelled: LabelledSet, limit: int | None = None) -> Evaluation:
+def evaluate(
+    labelled: LabelledSet, limit: int | None = None, progress: Callable[[], None] | None = None
+) -> Evaluation:
     """Run dedupe on every query (the first `limit`), tallied per ecosystem, split and in all."""
     result = Evaluation()
     for query in labelled.queries[:limit]:
@@ -381,6 +383,8 @@ def evaluate(labelled: LabelledSet, limit: int | None = None) -> Evaluation:
         for name in names:
             _tally(result.tallies[name], query, with_truth, without, len(candidates))
         _note_mistake(result, query, with_truth, without)
+        if progress is not None:
+            progress()
     return result
 
 

@@ -23,6 +23,7 @@ from clearinghouse.identity.acting import audit, not_found
 from clearinghouse.identity.policy import Principal
 from clearinghouse.identity.schemas import Origin
 from clearinghouse.inventory import service as inventory
+from clearinghouse.jobs import registered_jobs
 from clearinghouse.knowledge import service as knowledge
 from clearinghouse.reports.crash_state import CrashState, crash_state, default_modules
 from clearinghouse.reports.dedupe import (
@@ -36,6 +37,7 @@ from clearinghouse.reports.dedupe import (
 )
 from clearinghouse.reports.models import Report
 from clearinghouse.reports.schemas import PackageTarget, ReportIn, ReportStatus
+from clearinghouse.runtime import Runtime
 
 DUPLICATE = "duplicate"
 VALIDATION_JOB = "reports.validate"
@@ -324,3 +326,12 @@ def visible_details(
     if isinstance(shown.get("override"), dict):
         shown["override"] = {k: v for k, v in shown["override"].items() if k != "by"}
     return {**details, "dedupe": shown}
+
+
+def requeue_validation(runtime: Runtime, report_id: str) -> bool:
+    """Send a report a coordinator found not to be a duplicate on to validation, when this
+    installation has the validation job. Returns whether it was queued."""
+    if VALIDATION_JOB not in registered_jobs():
+        return False
+    runtime.queue.enqueue(VALIDATION_JOB, report_id=report_id)
+    return True
