@@ -139,10 +139,13 @@ def _store(session: Session, report: Report, found: dict[str, Any], original: An
 def _decide(knowledge_outcome: Outcome, reports_outcome: Outcome) -> dict[str, Any]:
     # A known vulnerability is the original of record; an earlier report comes second.
     chosen = knowledge_outcome if knowledge_outcome.duplicate else reports_outcome
+    reason = chosen.reason
+    if not chosen.duplicate:
+        reason = f"Knowledge base: {knowledge_outcome.reason}. Reports: {reports_outcome.reason}."
     return {
         "duplicate": chosen.duplicate,
         "original": None if chosen.original is None else chosen.original.as_dict(),
-        "reason": chosen.reason,
+        "reason": reason,
         "knowledge": knowledge_outcome.as_dict(),
         "reports": reports_outcome.as_dict(),
         "decided_at": utcnow().isoformat(),
