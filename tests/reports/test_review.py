@@ -220,3 +220,14 @@ def test_cli_scorecard_and_triage(tmp_path: Path):
     assert table.returncode == 0 and "nothing to show" in table.stdout
     wrong = run_cli("reports", "triage", "--group", "nonsense", env=env)
     assert wrong.returncode == 2 and "unknown group" in wrong.stderr
+
+
+def test_cli_dedupe_eval(tmp_path: Path):
+    env = cli_env(tmp_path / "var")
+    missing = run_cli("reports", "dedupe-eval", "--data", str(tmp_path), env=env)
+    assert missing.returncode == 2 and "missing:" in missing.stderr
+    data = str(Path(__file__).parents[1] / "data" / "shared")
+    measured = run_cli("reports", "dedupe-eval", "--data", data, "--json", env=env, timeout=300)
+    assert measured.returncode == 0, measured.stderr
+    alias_set = json.loads(measured.stdout)["alias-set"]
+    assert alias_set["precision"] >= 0.95 and alias_set["recall"] >= 0.90

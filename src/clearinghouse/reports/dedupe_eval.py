@@ -33,7 +33,7 @@ import re
 import tarfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cmp_to_key
 from pathlib import Path
 from typing import Any
@@ -367,11 +367,21 @@ def build(
 
 
 def evaluate(
-    labelled: LabelledSet, limit: int | None = None, progress: Callable[[], None] | None = None
+    labelled: LabelledSet,
+    limit: int | None = None,
+    progress: Callable[[], None] | None = None,
+    text_only: bool = False,
 ) -> Evaluation:
-    """Run dedupe on every query (the first `limit`), tallied per ecosystem, split and in all."""
+    """Run dedupe on every query (the first `limit`), tallied per ecosystem, split and in all.
+
+    `text_only` is the baseline: the same decision with the report's versions, fixed version
+    and weakness withheld, so that only the words count.
+    """
     result = Evaluation()
     for query in labelled.queries[:limit]:
+        if text_only:
+            facts = replace(query.facts, versions=(), fixed_version=None, cwe=None)
+            query = replace(query, facts=facts)
         ecosystem = query.facts.ecosystem or query.ecosystem
         candidates = labelled.known.get((ecosystem, query.facts.package), [])
         with_truth = against_knowledge(query.facts, candidates)
