@@ -37,6 +37,8 @@ def run_demo(env: dict[str, str]) -> tuple[dict[str, str], str, subprocess.Popen
     for line in process.stdout:
         if line.startswith("Knowledge base:"):
             accounts["knowledge"] = line
+        if line.startswith("Reports:"):
+            accounts["reports"] = line
         match = ACCOUNT_LINE.match(line.rstrip("\n"))
         if match:
             accounts[match["email"]] = match["password"]
@@ -63,16 +65,20 @@ def sign_in(base: str, email: str, password: str) -> int:
         ).status_code
 
 
-def test_the_demo_prints_four_working_accounts_and_is_idempotent(tmp_path: Path):
+def test_the_demo_prints_five_working_accounts_and_is_idempotent(tmp_path: Path):
     # httpx (unlike browsers) sends no Secure cookies to http://127.0.0.1
     env = cli_env(tmp_path / "var", CLEARINGHOUSE_COOKIE_SECURE="false")
     accounts, base, process = run_demo(env)
     try:
         assert "558 real advisories" in accounts.pop("knowledge")
+        # The verdicts grounding and dedupe reached on the demo's reports.
+        reports = accounts.pop("reports")
+        assert "5 finder reports (2 duplicate, 2 grounded, 1 ungrounded) from 2 finders" in reports
         assert set(accounts) == {
             "coordinator@clearinghouse.example",
             "it@valley-hospital.example",
             "security@deepscan.example",
+            "research@redlantern.example",
             "psirt@acme-medical.example",
         }
         for email, password in accounts.items():
@@ -83,6 +89,7 @@ def test_the_demo_prints_four_working_accounts_and_is_idempotent(tmp_path: Path)
     again, base, process = run_demo(env)
     try:
         assert "558 real advisories" in again.pop("knowledge")
+        assert "5 finder reports" in again.pop("reports")  # filed once, not twice
         assert set(again) == set(accounts)
         email = "it@valley-hospital.example"
         assert again[email] != accounts[email]

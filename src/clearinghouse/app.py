@@ -28,6 +28,8 @@ from clearinghouse.matching import api as matching_api
 from clearinghouse.middleware import RequestIdMiddleware
 from clearinghouse.problems import install_problem_handlers
 from clearinghouse.reports import api as reports_api
+from clearinghouse.reports import review_api as reports_review_api
+from clearinghouse.reports import review_ui as reports_review_ui
 from clearinghouse.reports import ui as reports_ui
 from clearinghouse.runtime import Runtime
 from clearinghouse.system import api as system_api
@@ -105,6 +107,7 @@ ROUTERS = (
     system_api.router,
     identity_api.router,
     knowledge_api.router,
+    reports_review_api.router,  # before the reports router: /reports/scorecards is no report id
     reports_api.router,
     inventory_api.router,
     matching_api.router,
@@ -112,6 +115,7 @@ ROUTERS = (
     system_ui.router,
     identity_ui.router,
     knowledge_ui.router,
+    reports_review_ui.router,  # before the reports pages: /reports/triage is no report id
     reports_ui.router,
     inventory_ui.router,
     audit_ui.router,

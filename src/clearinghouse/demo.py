@@ -19,6 +19,7 @@ from clearinghouse.inventory.models import AssetKind, Criticality, Exposure
 from clearinghouse.inventory.schemas import AssetIn
 from clearinghouse.knowledge import service as knowledge
 from clearinghouse.matching import service as matching
+from clearinghouse.reports import demo as demo_reports
 from clearinghouse.runtime import Runtime
 
 ORIGIN = Origin(request_id="demo", client_address="cli")
@@ -53,6 +54,15 @@ ACCOUNTS = (
         "security@deepscan.example",
         OrganizationIn(
             name="Deep Scan Labs", kinds=[OrgKind.FINDER], finder_type=FinderType.AI_DEVELOPER
+        ),
+    ),
+    DemoAccount(
+        "Finder: an independent research group",
+        "research@redlantern.example",
+        OrganizationIn(
+            name="Red Lantern Research",
+            kinds=[OrgKind.FINDER],
+            finder_type=FinderType.RESEARCH_GROUP,
         ),
     ),
     DemoAccount(
@@ -162,6 +172,12 @@ def load(runtime: Runtime) -> list[str]:
         "from the bundled sample; try Vulnerabilities → CVE-2022-24713."
     )
     lines.append(_load_assets(runtime))
+    lines.append(
+        demo_reports.load(
+            runtime,
+            {"deepscan": "security@deepscan.example", "redlantern": "research@redlantern.example"},
+        )
+    )
     run_id = runtime.queue.enqueue("system.optimize_database")
     lines.append(f"A first maintenance job is queued (run {run_id[:8]}): see Status and Jobs.")
     return lines

@@ -110,6 +110,15 @@ API: list[tuple[str, str, Any, list[int]]] = [
     ("POST", "/api/v1/reports", {}, [401, 403, 403, 403, 403, 403, 403]),
     ("GET", "/api/v1/reports", None, [401, 403, 403, 403, 403, 200, 200]),
     ("GET", "/api/v1/reports/{report}", None, [401, 403, 403, 403, 403, 200, 200]),
+    ("GET", "/api/v1/reports/scorecards", None, [401, 403, 403, 403, 403, 200, 200]),
+    ("GET", "/api/v1/reports/triage", None, [401, 403, 403, 403, 403, 200, 200]),
+    # Coordinators may overrule dedupe; the report is no duplicate, so they are told so (422).
+    (
+        "POST",
+        "/api/v1/reports/{report}/dedupe",
+        {"decision": "not_duplicate", "note": "matrix"},
+        [401, 403, 403, 403, 403, 422, 422],
+    ),
     ("GET", "/api/v1/audit/verification", None, [401, 403, 403, 403, 403, 200, 200]),
 ]
 
@@ -179,6 +188,14 @@ PAGES: list[tuple[str, str, Any, list[int]]] = [
     ("GET", "/reports/new", None, [303, 403, 403, 403, 403, 403, 403]),
     ("POST", "/reports/new", {"report_text": "{}"}, [303, 403, 403, 403, 403, 403, 403]),
     ("GET", "/reports/{report}", None, [303, 403, 403, 403, 403, 200, 200]),
+    ("GET", "/reports/triage", None, [303, 403, 403, 403, 403, 200, 200]),
+    ("GET", "/reports/scorecards", None, [303, 403, 403, 403, 403, 200, 200]),
+    (
+        "POST",
+        "/reports/{report}/dedupe",
+        {"decision": "not_duplicate", "note": "matrix"},
+        [303, 403, 403, 403, 403, 422, 422],
+    ),
     ("POST", "/logout", {}, [303] * 7),  # last: it ends the session
 ]
 

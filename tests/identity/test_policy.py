@@ -113,8 +113,10 @@ def test_grantable_scopes_follow_the_role():
         Scope.INVENTORY_WRITE,
     }
     chief = person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR_ADMIN)
-    # Everything but submitting finder reports, which only finders do.
-    assert policy.grantable_scopes(chief) == set(Scope) - {Scope.REPORTS_WRITE}
+    # Everything: reports:write lets a coordinator overrule deduplication (submitting a report
+    # stays with finders, whatever the scope).
+    assert policy.grantable_scopes(chief) == set(Scope)
+    assert not policy.decide(chief, "reports.submit").allowed
     finder = replace(person(OrgRole.MEMBER), organization_kinds=frozenset({OrgKind.FINDER}))
     assert policy.grantable_scopes(finder) == {
         Scope.ORG_READ,
@@ -122,6 +124,15 @@ def test_grantable_scopes_follow_the_role():
         Scope.REPORTS_READ,
         Scope.REPORTS_WRITE,
     }
+
+
+def test_only_coordinators_triage_reports_and_overrule_deduplication():
+    finder = replace(person(OrgRole.ADMIN), organization_kinds=frozenset({OrgKind.FINDER}))
+    analyst = person(OrgRole.MEMBER, platform=PlatformRole.COORDINATOR)
+    for action in ("reports.triage", "reports.override"):
+        assert not policy.decide(finder, action).allowed
+        assert not policy.decide(person(OrgRole.ADMIN), action).allowed
+        assert policy.decide(analyst, action).allowed
 
 
 def test_reports_are_for_finders_and_each_finder_sees_its_own():

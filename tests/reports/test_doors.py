@@ -143,7 +143,8 @@ def test_the_web_form(browser_client: TestClient, world: World):
     assert "<code>$.target.affected_versions</code>" in pasted.text
     assert "ReDoS in sqlparse" in pasted.text
     listing = browser_client.get("/reports")
-    assert listing.text.count('href="/reports/') == 2  # the one report, and the submit button
+    # The one report, the submit button, and Scorecards in the menu.
+    assert listing.text.count('href="/reports/') == 3
     # Without the form's token, nothing is filed.
     forged = browser_client.post("/reports/new", data={"report_text": json.dumps(document)})
     assert forged.status_code == 403

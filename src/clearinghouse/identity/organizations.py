@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -60,6 +62,16 @@ def list_organizations(session: Session, actor: Principal, origin: Origin) -> li
     if not policy.across_tenants(actor, "organization.read"):
         query = query.where(Organization.id == actor.organization_id)
     return [OrganizationOut.model_validate(o) for o in session.scalars(query)]
+
+
+def organization_names(session: Session, organization_ids: Collection[str]) -> dict[str, str]:
+    """Names by id, for labelling data the caller was already allowed to read."""
+    if not organization_ids:
+        return {}
+    query = select(Organization.id, Organization.name).where(
+        Organization.id.in_(sorted(set(organization_ids)))
+    )
+    return {row.id: row.name for row in session.execute(query)}
 
 
 def organization_for(

@@ -165,6 +165,16 @@ ACTIONS: dict[str, Rule] = {
         tenant_scoped=True,
         org_kind=OrgKind.FINDER,
     ),
+    "reports.triage": Rule(
+        "see the triage queue of every finder's reports",
+        scope=Scope.REPORTS_READ,
+        platform_role=PlatformRole.COORDINATOR,
+    ),
+    "reports.override": Rule(
+        "overrule deduplication: mark a report a duplicate, or not",
+        scope=Scope.REPORTS_WRITE,
+        platform_role=PlatformRole.COORDINATOR,
+    ),
     "audit.read": Rule(
         "search the audit log", scope=Scope.AUDIT_READ, platform_role=PlatformRole.COORDINATOR
     ),

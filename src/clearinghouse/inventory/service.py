@@ -22,6 +22,7 @@ from clearinghouse.inventory.formats.interface import (
     ParsedInventory,
     VexStatement,
 )
+from clearinghouse.inventory.formats.purl_ecosystems import ecosystem_of, osv_name
 from clearinghouse.inventory.formats.registry import FORMATS
 from clearinghouse.inventory.parsing import (
     INLINE_BYTES,
@@ -57,6 +58,7 @@ __all__ = [
     "current_components",
     "device_names",
     "diff_uploads",
+    "ecosystem_of",
     "get_asset",
     "held_by_assets",
     "held_devices",
@@ -65,6 +67,7 @@ __all__ = [
     "known_file",
     "list_assets",
     "list_uploads",
+    "osv_name",
     "parse_bytes",
     "parse_file",
     "parse_queued_upload",

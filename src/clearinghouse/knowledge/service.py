@@ -42,6 +42,7 @@ from clearinghouse.knowledge.schemas import (
     VulnerabilityOut,
 )
 from clearinghouse.knowledge.sources.registry import IMPORTERS, UnknownSource, importer_for
+from clearinghouse.knowledge.texts import VulnerabilityText, texts_of
 
 __all__ = [
     "IMPORTERS",
@@ -52,6 +53,7 @@ __all__ = [
     "CpeValue",
     "UnknownSource",
     "VulnerabilityBrief",
+    "VulnerabilityText",
     "briefs",
     "device_cpe",
     "devices_for",
@@ -67,6 +69,7 @@ __all__ = [
     "parse_cpe",
     "pending_events",
     "search_package",
+    "texts_of",
     "vendors_of",
 ]
 

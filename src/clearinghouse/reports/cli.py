@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from clearinghouse import console, db
 from clearinghouse.cli_runtime import open_runtime
@@ -13,11 +14,15 @@ from clearinghouse.identity import service as identity_service
 from clearinghouse.identity.authentication import principal_for
 from clearinghouse.identity.policy import AccessDenied, Principal
 from clearinghouse.identity.schemas import Origin
-from clearinghouse.reports import service
+from clearinghouse.reports import dedupe_eval, scorecards, service, triage
 from clearinghouse.reports.schemas import ReportIn, ReportOut, ReportStatus
+from clearinghouse.reports.scorecards import ScorecardRow
 from clearinghouse.runtime import Runtime
 
-app = typer.Typer(help="Finder reports: submit, list, show.", no_args_is_help=True)
+app = typer.Typer(
+    help="Finder reports: submit, list, show; scorecards, triage, dedupe quality.",
+    no_args_is_help=True,
+)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 AsOption = Annotated[
     str | None,
@@ -126,3 +131,168 @@ def report_json_schema() -> dict[str, object]:
         "$id": "urn:clearinghouse:schema:report:1.0",
         **generated,
     }
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _hours(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value * 60:.0f} min" if value < 1 else f"{value:.1f} h"
+
+
+def _scorecard_table(title: str, rows: list[ScorecardRow]) -> None:
+    console.print_table(
+        title,
+        [
+            "",
+            "Submitted",
+            "Reproduced",
+            "Duplicates",
+            "Ungrounded",
+            "Not reproduced",
+            "Invalid",
+            "Pending",
+            "Errors",
+            "Precision",
+            "Median to verdict",
+        ],
+        (
+            (
+                r.label,
+                r.submitted,
+                r.reproduced,
+                r.duplicates,
+                r.ungrounded,
+                r.not_reproduced,
+                r.invalid,
+                r.pending,
+                r.errors,
+                _percent(r.precision),
+                _hours(r.median_hours_to_verdict),
+            )
+            for r in rows
+        ),
+    )
+
+
+@app.command("scorecard")
+def scorecard(
+    as_email: AsOption = None,
+    organization: Annotated[
+        str | None, typer.Option(help="Only this finder organization (its id).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Finder scorecards per organization and per declared AI model (with --as: that finder's)."""
+    with open_runtime() as runtime:
+        actor = _actor(runtime, as_email)
+        with runtime.sessions() as session:
+            try:
+                cards = scorecards.scorecards(session, actor, organization)
+            except AccessDenied as exc:
+                console.fail(str(exc))
+    if as_json:
+        console.print_json(cards)
+        return
+    _scorecard_table("By finder organization", cards.by_organization)
+    _scorecard_table("By declared AI model", cards.by_model)
+
+
+@app.command("triage")
+def triage_queue(
+    group: Annotated[str | None, typer.Option(help="Only this group, e.g. reproduced.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The coordinators' triage queue, highest priority first."""
+    with open_runtime() as runtime, runtime.sessions() as session:
+        try:
+            items = triage.queue(session, Principal.command_line(), group=group)
+        except ValueError as exc:
+            console.fail(str(exc), console.EXIT_USAGE)
+    if as_json:
+        console.print_json(items)
+        return
+    console.print_table(
+        "Triage queue",
+        ["Group", "Severity", "Id", "Title", "Finder", "Target", "Waiting", "Duplicate of"],
+        (
+            (
+                i.group_label,
+                i.severity,
+                i.id,
+                i.title,
+                i.finder,
+                i.target,
+                f"{i.waiting_days} d",
+                i.duplicate_of
+                or (f"likely {i.likely_duplicate_of}" if i.likely_duplicate_of else ""),
+            )
+            for i in items
+        ),
+    )
+
+
+@app.command("dedupe-eval")
+def dedupe_eval_command(
+    data: Annotated[
+        Path,
+        typer.Option(help="A folder laid out as the shared data sets (e.g. tests/data/shared)."),
+    ],
+    corpus: Annotated[
+        Path | None, typer.Option(help="The validation corpus, measured apart (paraphrased).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure deduplication's precision and recall on the labelled set (docs/reports.md)."""
+    try:
+        with console.stderr.status("Building the labelled set from the archives…"):
+            labelled = dedupe_eval.build_from(data, corpus)
+    except FileNotFoundError as exc:
+        console.fail(str(exc), console.EXIT_USAGE)
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+    )
+    with Progress(*columns, console=console.stderr, transient=True, disable=as_json) as bar:
+        task = bar.add_task("deduplicating", total=len(labelled.queries))
+        result = dedupe_eval.evaluate(labelled, progress=lambda: bar.advance(task))
+    if as_json:
+        console.print_json(result.as_dict())
+        return
+    console.print_table(
+        "Deduplication against the knowledge base",
+        [
+            "Set",
+            "Queries",
+            "Right",
+            "Wrong",
+            "Missed",
+            "New-package runs",
+            "False +",
+            "Precision",
+            "Recall",
+            "Top-1 right",
+            "Likely right",
+        ],
+        (
+            (
+                name,
+                t.queries,
+                t.right,
+                t.wrong,
+                t.missed,
+                t.new_queries,
+                t.new_named,
+                f"{t.precision:.3f}",
+                f"{t.recall:.3f}",
+                t.top_right,
+                t.likely_right,
+            )
+            for name, t in sorted(result.tallies.items())
+        ),
+    )

@@ -239,6 +239,7 @@ class ReportStatus(StrEnum):
     GROUNDED = "grounded"  # every cited place exists; waits for validation
     UNGROUNDED = "ungrounded"  # final: the claims do not match the source
     GROUNDING_FAILED = "grounding_failed"  # the source could not be fetched or read
+    DUPLICATE = "duplicate"  # final: a known vulnerability or an earlier report (dedupe)
 
 
 class ReportOut(BaseModel):

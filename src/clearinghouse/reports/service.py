@@ -19,6 +19,7 @@ from clearinghouse.identity.acting import audit, not_found
 from clearinghouse.identity.policy import Principal
 from clearinghouse.identity.ratelimit import hit, parse_limits
 from clearinghouse.identity.schemas import Origin
+from clearinghouse.reports.dedupe_service import visible_details
 from clearinghouse.reports.intake import FieldError, ReportRejected, content_hash, parse_report
 from clearinghouse.reports.models import Report
 from clearinghouse.reports.schemas import (
@@ -162,7 +163,7 @@ def get_report(session: Session, actor: Principal, origin: Origin, report_id: st
         resource_id=report.id,
     )
     return ReportDetail.model_validate(
-        {**ReportOut.model_validate(report).model_dump(), "content": report.content}
+        {**_out(actor, report).model_dump(), "content": report.content}
     )
 
 
@@ -176,7 +177,14 @@ def list_reports(
         query = query.where(Report.finder_organization_id == actor.organization_id)
     if status is not None:
         query = query.where(Report.status == status.value)
-    return [ReportOut.model_validate(r) for r in session.scalars(query)]
+    return [_out(actor, r) for r in session.scalars(query)]
+
+
+def _out(actor: Principal, report: Report) -> ReportOut:
+    """The report as `actor` sees it: another finder's report named as an original stays hidden."""
+    shown = ReportOut.model_validate(report)
+    details = visible_details(actor, report.finder_organization_id, report.verdict_details)
+    return shown.model_copy(update={"verdict_details": details})
 
 
 def report_content(session: Session, report_id: str) -> ReportIn | None:

@@ -8,7 +8,7 @@ from packageurl import PackageURL
 
 from clearinghouse.db import transaction
 from clearinghouse.jobs import JobContext, job
-from clearinghouse.reports import service
+from clearinghouse.reports import dedupe_service, service
 from clearinghouse.reports.grounding import GroundingResult, Missing, ground
 from clearinghouse.reports.schemas import PackageTarget, ReportStatus
 from clearinghouse.reports.sources import VersionNotFound, fetch_pypi_source
@@ -29,6 +29,9 @@ def ground_report(ctx: JobContext, report_id: str) -> dict[str, Any]:
     status, details = _ground(ctx, report.target, list(report.locations))
     with transaction(ctx.sessions) as session:
         service.record_grounding(session, report_id, status, details)
+    if status is ReportStatus.GROUNDED:
+        with transaction(ctx.sessions) as session:
+            dedupe_service.deduplicate(session, report_id)
     return {"report": report_id, "status": status.value}
 
 

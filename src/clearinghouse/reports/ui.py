@@ -79,7 +79,31 @@ def _submit(
 
 
 @router.get("/reports/{report_id}")
-def report_page(request: Request, report_id: str, principal: Read, runtime: RuntimeDep) -> Response:
+def report_page(
+    request: Request, report_id: str, principal: Read, runtime: RuntimeDep, overruled: str = ""
+) -> Response:
+    notice = "Your decision is recorded and audited." if overruled else None
+    return render_report(request, principal, runtime, report_id, notice=notice)
+
+
+def render_report(
+    request: Request,
+    principal: Principal,
+    runtime: Any,
+    report_id: str,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    """A report's page: its verdict and every piece of evidence (and, for coordinators, the
+    form that overrules deduplication)."""
     with db.transaction(runtime.sessions) as session:
         report = service.get_report(session, principal, origin_of(request), report_id)
-    return render(request, "reports/detail.html", report=report, active_nav="reports")
+    return render(
+        request,
+        "reports/detail.html",
+        status_code=status_code,
+        report=report,
+        may_override=policy.allowed(principal, "reports.override"),
+        active_nav="reports",
+        **extra,
+    )
