@@ -1,18 +1,24 @@
-"""Jobs of the reports domain: grounding a new report against the source it cites."""
+"""Jobs of the reports domain: grounding a new report against the source it cites, then
+validating a grounded one by running its PoC in the sandbox."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from packageurl import PackageURL
+from sqlalchemy.orm import Session
 
 from clearinghouse.db import transaction
 from clearinghouse.jobs import JobContext, job
-from clearinghouse.reports import service
+from clearinghouse.reports import service, validation
 from clearinghouse.reports.grounding import GroundingResult, Missing, ground
-from clearinghouse.reports.schemas import PackageTarget, ReportStatus
+from clearinghouse.reports.models import Report
+from clearinghouse.reports.schemas import PackageTarget, ReportIn, ReportStatus, Verdict
 from clearinghouse.reports.sources import VersionNotFound, fetch_pypi_source
 from clearinghouse.reports.unpacking import UnsafeArchive
+from clearinghouse.sandbox import service as sandbox_service
+from clearinghouse.sandbox.interface import SandboxError
 
 
 @job(service.GROUNDING_JOB, retries=3, retry_delay=30.0)
@@ -29,7 +35,60 @@ def ground_report(ctx: JobContext, report_id: str) -> dict[str, Any]:
     status, details = _ground(ctx, report.target, list(report.locations))
     with transaction(ctx.sessions) as session:
         service.record_grounding(session, report_id, status, details)
+    if status is ReportStatus.GROUNDED and ctx.enqueue is not None:
+        ctx.enqueue(service.VALIDATION_JOB, report_id=report_id)
     return {"report": report_id, "status": status.value}
+
+
+VALIDATION_RETRIES = 3
+
+
+@job(service.VALIDATION_JOB, retries=VALIDATION_RETRIES, retry_delay=30.0, retry_backoff=2.0)
+def validate_report(ctx: JobContext, report_id: str) -> dict[str, Any]:
+    """Run a grounded report's PoC in the sandbox on the affected and the fixed version.
+
+    Infrastructure failures raise so that the job is retried (backing off from 30 s); the last
+    attempt records the verdict `error` instead, which never counts against the finder.
+    """
+    with ctx.sessions() as session:
+        stored = session.get(Report, report_id)
+        if stored is None:
+            return {"report": report_id, "status": "gone"}
+        if stored.status != ReportStatus.GROUNDED.value:
+            return {"report": report_id, "status": stored.status, "skipped": True}
+        report = ReportIn.model_validate(stored.content)
+        fixed = _fixed_version(session, report)
+    config = validation.Config(
+        runs=ctx.settings.validation_runs,
+        limits=replace(
+            validation.Config().limits, wall_seconds=ctx.settings.validation_wall_seconds
+        ),
+    )
+    try:
+        outcome = validation.Validator(sandbox_service.sandbox(ctx.settings), config).validate(
+            report, fixed
+        )
+    except (validation.InfrastructureError, SandboxError) as exc:
+        with transaction(ctx.sessions) as session:
+            attempts = service.validation_attempt(session, report_id, str(exc))
+        if attempts <= VALIDATION_RETRIES:
+            raise
+        evidence = {"verdict": Verdict.ERROR.value, "reason": str(exc), "attempts": attempts}
+        with transaction(ctx.sessions) as session:
+            service.record_validation(session, report_id, Verdict.ERROR, evidence)
+        return {"report": report_id, "verdict": Verdict.ERROR.value}
+    with transaction(ctx.sessions) as session:
+        service.record_validation(session, report_id, outcome.verdict, outcome.evidence)
+    return {"report": report_id, "verdict": outcome.verdict.value}
+
+
+def _fixed_version(session: Session, report: ReportIn) -> validation.FixedVersion | None:
+    """The fix the report names, else the lowest one the knowledge base knows."""
+    if report.fixed_version is not None:
+        return validation.FixedVersion(report.fixed_version, "report")
+    assert isinstance(report.target, PackageTarget)
+    name = validation.package_name(report)
+    return validation.known_fix(session, name, report.target.affected_versions)
 
 
 def _ground(
