@@ -335,6 +335,10 @@ class Validator:
             )
 
         try:
+            self.box.require_usable()
+        except SandboxError as exc:
+            raise InfrastructureError(str(exc)) from exc
+        try:
             files = check_poc(report, self.config.limits)
             name = package_name(report)
             assert isinstance(report.target, PackageTarget)
