@@ -85,8 +85,10 @@ def test_cli_submit_list_and_show(tmp_path: Path):
 
     listed = run_cli("reports", "list", "--json", env=env)
     assert [r["id"] for r in json.loads(listed.stdout)] == [outcome["report"]["id"]]
-    shown = run_cli("reports", "show", outcome["report"]["id"], env=env)
+    shown = run_cli("reports", "show", outcome["report"]["id"], "--json", env=env)
     assert json.loads(shown.stdout)["content"]["target"]["purl"] == "pkg:pypi/sqlparse"
+    readable = run_cli("reports", "show", outcome["report"]["id"], env=env)
+    assert "Verdict" in readable.stdout and "none yet" in readable.stdout
 
 
 def _add_member(env: dict[str, str], organization: str, email: str, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from clearinghouse.reports.validation import Config, FixedVersion, Validator, ca
 from clearinghouse.sandbox.bubblewrap import BubblewrapSandbox
 from clearinghouse.sandbox.interface import Limits
 from tests.conftest import service_missing
-from tests.identity_world import World
+from tests.identity_world import World, sign_in
 from tests.reports.conftest import CORPUS, finder_headers, sqlparse_report
 from tests.reports.test_validation_corpus import SANDBOX_DIR
 
@@ -236,3 +236,31 @@ def test_infrastructure_failures_are_retried_then_the_verdict_is_error(
     assert len(shown["verdict_details"]["validation_attempts"]) == VALIDATION_RETRIES + 1
     # A report already past validation is not validated again.
     assert validate_report(broken, report_id=report["id"])["skipped"] is True
+
+
+def test_the_evidence_is_shown_by_the_api_and_the_report_page(
+    client: TestClient, browser_client: TestClient, world: World, settings: Settings
+) -> None:
+    document = json.loads((CORPUS / "bogus" / "absurd-argument-type.json").read_text())
+    headers = finder_headers(world)
+    report = client.post("/api/v1/reports", json=document, headers=headers).json()["report"]
+    runtime = world.runtime
+    context = JobContext(
+        settings.model_copy(update={"sandbox_dir": SANDBOX_DIR, "validation_runs": 2}),
+        runtime.sessions,
+        "t",
+    )
+    if not BubblewrapSandbox(SANDBOX_DIR).check().usable:
+        service_missing("the bubblewrap sandbox", "see `clearinghouse sandbox check`")
+    ground_report(context, report_id=report["id"])
+    assert validate_report(context, report_id=report["id"])["verdict"] == "not_reproduced"
+    shown = client.get(f"/api/v1/reports/{report['id']}", headers=headers).json()
+    assert (shown["status"], shown["verdict"]) == ("validated", "not_reproduced")
+    validation = shown["verdict_details"]["validation"]
+    assert [len(v["runs"]) for v in validation["versions"]] == [2, 2]
+    assert "grounding" in shown["verdict_details"]
+    sign_in(browser_client, world.users["finder_admin"])
+    page = browser_client.get(f"/reports/{report['id']}")
+    assert page.status_code == 200
+    assert "the version the report says is fixed" in page.text
+    assert "sqlparse==0.4.2" in page.text and "TypeError" in page.text
