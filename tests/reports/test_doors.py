@@ -26,7 +26,7 @@ def test_every_corpus_report_is_valid_against_the_shipped_json_schema():
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(json.loads(SHIPPED_SCHEMA.read_text()))
-    files = sorted(CORPUS.rglob("*.json"))
+    files = sorted(CORPUS.glob("*/*.json"))  # the reports (expected.json lists their verdicts)
     assert files
     for path in files:
         document = json.loads(path.read_text())

@@ -56,6 +56,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     )
 
 
+@pytest.mark.timeout(1800)
 def test_every_corpus_report_gets_its_verdict(client: TestClient, world: World) -> None:
     assert len([k for k in EXPECTED if k.startswith("reproduced/")]) >= 15
     assert len([k for k in EXPECTED if k.startswith("bogus/")]) >= 15
