@@ -10,6 +10,7 @@ import copy
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +19,20 @@ from fastapi.testclient import TestClient
 
 from clearinghouse.config import Settings
 from clearinghouse.jobs import JobContext
+from clearinghouse.knowledge import service as knowledge_service
 from clearinghouse.reports import oracle
 from clearinghouse.reports.schemas import ReportIn, Verdict
 from clearinghouse.reports.tasks import VALIDATION_RETRIES, ground_report, validate_report
-from clearinghouse.reports.validation import Config, FixedVersion, Validator, capped
+from clearinghouse.reports.validation import Config, FixedVersion, Validator, capped, known_fix
+from clearinghouse.runtime import Runtime
 from clearinghouse.sandbox.bubblewrap import BubblewrapSandbox
 from clearinghouse.sandbox.interface import Limits
 from tests.conftest import service_missing
 from tests.identity_world import World, sign_in
-from tests.reports.conftest import CORPUS, finder_headers, sqlparse_report
+from tests.reports.conftest import CORPUS, DATA, finder_headers, sqlparse_report
 from tests.reports.test_validation_corpus import SANDBOX_DIR
 
+OSV_RECORDS = DATA / "osv-records"
 TRACEBACK = """Traceback (most recent call last):
   File "/sandbox/poc.py", line 3, in <module>
     raise Exception("x")
@@ -264,3 +268,22 @@ def test_the_evidence_is_shown_by_the_api_and_the_report_page(
     assert page.status_code == 200
     assert "the version the report says is fixed" in page.text
     assert "sqlparse==0.4.2" in page.text and "TypeError" in page.text
+
+
+def test_the_knowledge_base_gives_the_lowest_fix_above_every_affected_version(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    for name in ("PYSEC-2021-335.yaml", "PYSEC-2022-42969.yaml"):
+        shutil.copy(OSV_RECORDS / name, feed / name)
+    knowledge_service.import_feed(runtime.sessions, "osv", feed)
+    with runtime.sessions() as session:
+        assert known_fix(session, "AccessControl", ["4.1"]) == FixedVersion(
+            "4.3", "knowledge base", ("PYSEC-2021-335",)
+        )
+        assert known_fix(session, "accesscontrol", ["5.1"]).version == "5.2"  # type: ignore[union-attr]
+        # 4.3 leaves the first range only; both versions leave every range at 5.2.
+        assert known_fix(session, "accesscontrol", ["4.1", "5.1"]).version == "5.2"  # type: ignore[union-attr]
+        assert known_fix(session, "accesscontrol", ["4.3"]) is None  # not affected
+        assert known_fix(session, "py", ["1.11.0"]) is None  # affected, never fixed
