@@ -287,3 +287,14 @@ def test_the_knowledge_base_gives_the_lowest_fix_above_every_affected_version(
         assert known_fix(session, "accesscontrol", ["4.1", "5.1"]).version == "5.2"  # type: ignore[union-attr]
         assert known_fix(session, "accesscontrol", ["4.3"]) is None  # not affected
         assert known_fix(session, "py", ["1.11.0"]) is None  # affected, never fixed
+
+
+def test_a_link_planted_by_the_build_run_is_never_followed(tmp_path: Path) -> None:
+    from clearinghouse.reports import environments
+
+    target = tmp_path / "host-file"
+    target.write_text("host")
+    (tmp_path / "complete.json").symlink_to(target)
+    with pytest.raises(environments.BuildFailed):
+        environments._write_new(tmp_path / "complete.json", b"{}")
+    assert target.read_text() == "host"

@@ -106,6 +106,17 @@ def _take_over(folder: Path) -> None:
     folder.chmod(0o755)
 
 
+def _write_new(path: Path, data: bytes) -> None:
+    """Create a file the build run could have planted a link at: never follow, never replace.
+    (Code ran in that folder: a wheel's .pth file runs when the listing starts Python.)"""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        raise BuildFailed(f"the environment build left {path.name} behind: {exc}") from exc
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
 def _load(path: Path, key: str, pins: tuple[str, ...]) -> Environment:
     meta = json.loads((path / _COMPLETE).read_text())
     return Environment(
@@ -167,7 +178,7 @@ def environment(
             "packages": [[str(n), str(v)] for n, v in installed["packages"]],
             "distributions": distributions,
         }
-        (build / _COMPLETE).write_text(json.dumps(meta))
+        _write_new(build / _COMPLETE, json.dumps(meta).encode())
         try:
             build.rename(final)
         except OSError:
