@@ -110,6 +110,12 @@ class Settings(BaseSettings):
         default="https://pypi.org/simple",
         description="A PEP 691 simple index for report grounding; empty: the folder only.",
     )
+    validation_runs: int = Field(
+        default=3, ge=1, le=20, description="Runs of a PoC on each version (flakiness shows)."
+    )
+    validation_wall_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="Wall-time limit of one PoC run."
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -41,6 +41,8 @@ class JobContext:
     settings: Settings
     sessions: sessionmaker[Session]
     run_id: str
+    # Queue a follow-up job (the queue's `enqueue`); None where no queue is at hand.
+    enqueue: Callable[..., str] | None = None
 
 
 JobFunction = Callable[..., Any]
@@ -179,7 +181,7 @@ class JobQueue:
 
     def _runner(self, spec: JobSpec) -> Callable[..., Any]:
         def run(task: Task, **kwargs: Any) -> Any:
-            context = JobContext(self.settings, self.sessions, task.id)
+            context = JobContext(self.settings, self.sessions, task.id, self.enqueue)
             return spec.function(context, **kwargs)
 
         run.__name__ = spec.name.replace(".", "_")

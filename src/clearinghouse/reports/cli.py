@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
@@ -106,8 +106,8 @@ def list_reports(
 
 
 @app.command("show")
-def show(report_id: str, as_email: AsOption = None) -> None:
-    """One report with its content and grounding, as JSON."""
+def show(report_id: str, as_email: AsOption = None, as_json: JsonOption = False) -> None:
+    """One report: its status, verdict, grounding and validation evidence (--json: all of it)."""
     with open_runtime() as runtime:
         actor = _actor(runtime, as_email)
         try:
@@ -115,7 +115,74 @@ def show(report_id: str, as_email: AsOption = None) -> None:
                 report = service.get_report(session, actor, CLI_ORIGIN, report_id)
         except AccessDenied as exc:
             console.fail(str(exc))
-    console.print_json(report)
+    if as_json:
+        console.print_json(report)
+        return
+    details = report.verdict_details or {}
+    validation = details.get("validation")
+    console.print_table(
+        report.title,
+        ["Field", "Value"],
+        [
+            ("Id", report.id),
+            ("Status", report.status),
+            ("Verdict", report.verdict or "none yet"),
+            ("Why", validation.get("reason", "") if isinstance(validation, dict) else ""),
+            ("Submitted", f"{report.created_at:%Y-%m-%d %H:%M} UTC by {report.submitted_by}"),
+            ("Content hash", report.content_hash),
+        ],
+    )
+    if isinstance(validation, dict) and validation.get("versions"):
+        _validation_tables(validation)
+
+
+def _validation_tables(validation: dict[str, Any]) -> None:
+    console.print_table(
+        "Runs",
+        ["Version", "Role", "Run", "Oracle", "Observed", "Exit", "Limit", "Wall s"],
+        (
+            (
+                version["version"],
+                version["role"],
+                number,
+                "holds" if run["triggered"] else "does not hold",
+                run["observed"],
+                run["exit_code"] if run["exit_code"] is not None else f"signal {run['signal']}",
+                run["limit"] or "",
+                f"{run['wall_seconds']:.2f}",
+            )
+            for version in validation["versions"]
+            for number, run in enumerate(version["runs"], 1)
+        ),
+    )
+    timings = validation.get("timings", {})
+    console.print_table(
+        "Where the time went (seconds)",
+        ["Prepare", "Install", "Sandbox", "PoC", "Total"],
+        [
+            [
+                f"{timings.get(k, 0):.2f}"
+                for k in (
+                    "prepare_seconds",
+                    "install_seconds",
+                    "sandbox_seconds",
+                    "poc_seconds",
+                    "total_seconds",
+                )
+            ]
+        ],
+    )
+    flaky = [v["version"] for v in validation["versions"] if v.get("flaky")]
+    if flaky:
+        console.stdout.print(f"flaky (runs differed) on {', '.join(flaky)}", highlight=False)
+    console.stdout.print(
+        "inputs: "
+        + ", ".join(
+            f"{f['path']} sha256:{f['sha256'][:16]}…" for f in validation["inputs"]["poc_files"]
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("schema")

@@ -240,6 +240,22 @@ class ReportStatus(StrEnum):
     UNGROUNDED = "ungrounded"  # final: the claims do not match the source
     GROUNDING_FAILED = "grounding_failed"  # the source could not be fetched or read
     DUPLICATE = "duplicate"  # final: a known vulnerability or an earlier report (dedupe)
+    VALIDATED = "validated"  # final: the PoC was run in the sandbox; the verdict says how it went
+    VALIDATION_FAILED = "validation_failed"  # final: infrastructure kept failing (verdict error)
+
+
+class Verdict(StrEnum):
+    """The outcome for a report (docs/reports.md, "Verdicts")."""
+
+    REPRODUCED = "reproduced"  # the oracle holds on the affected version, not on the fixed one
+    REPRODUCED_UNFIXED = (
+        "reproduced_unfixed"  # holds; no fix known, or the known fix does not stop it
+    )
+    NOT_REPRODUCED = "not_reproduced"  # the oracle does not hold, or holds on the report's fix too
+    UNGROUNDED = "ungrounded"  # cites files, lines or symbols that do not exist
+    DUPLICATE = "duplicate"  # a known advisory or an earlier report (deduplication decides)
+    INVALID = "invalid"  # the PoC cannot be run as written (the finder's fault)
+    ERROR = "error"  # the infrastructure failed, after retries (never the finder's fault)
 
 
 class ReportOut(BaseModel):

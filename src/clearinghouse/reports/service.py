@@ -29,6 +29,7 @@ from clearinghouse.reports.schemas import (
     ReportOut,
     ReportStatus,
     SubmissionOut,
+    Verdict,
 )
 from clearinghouse.runtime import Runtime
 
@@ -42,10 +43,12 @@ __all__ = [
     "parse_report",
     "read_report",
     "record_grounding",
+    "record_validation",
     "submit",
 ]
 
 GROUNDING_JOB = "reports.ground"
+VALIDATION_JOB = "reports.validate"
 
 
 class QuotaExceeded(Exception):
@@ -214,3 +217,41 @@ def record_grounding(
         resource_id=report.id,
         status=status.value,
     )
+
+
+def record_validation(
+    session: Session, report_id: str, verdict: Verdict, evidence: dict[str, Any]
+) -> None:
+    """Store validation's verdict and its evidence next to the grounding details."""
+    report = session.get(Report, report_id)
+    if report is None:
+        raise LookupError(f"no report {report_id}")
+    failed = verdict is Verdict.ERROR
+    report.status = (ReportStatus.VALIDATION_FAILED if failed else ReportStatus.VALIDATED).value
+    report.verdict = verdict.value
+    report.verdict_details = {**(report.verdict_details or {}), "validation": evidence}
+    report.updated_at = utcnow()
+    audit(
+        session,
+        Principal.command_line(),
+        Origin(request_id=None, client_address=None),
+        "report.validate",
+        organization_id=report.finder_organization_id,
+        resource_type="report",
+        resource_id=report.id,
+        verdict=verdict.value,
+    )
+
+
+def validation_attempt(session: Session, report_id: str, problem: str) -> int:
+    """Count a failed validation attempt (infrastructure) on the report; returns the count."""
+    report = session.get(Report, report_id)
+    if report is None:
+        raise LookupError(f"no report {report_id}")
+    details = dict(report.verdict_details or {})
+    attempts = list(details.get("validation_attempts", []))
+    attempts.append({"at": utcnow().isoformat(), "problem": problem[:2000]})
+    details["validation_attempts"] = attempts
+    report.verdict_details = details
+    report.updated_at = utcnow()
+    return len(attempts)

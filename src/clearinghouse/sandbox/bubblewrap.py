@@ -113,11 +113,30 @@ class BubblewrapSandbox:
 
     # -- running ------------------------------------------------------------------------------
 
-    def run(self, request: RunRequest, *, wheelhouse: Path | None = None) -> RunResult:
+    def run(
+        self,
+        request: RunRequest,
+        *,
+        wheelhouse: Path | None = None,
+        binds: Sequence[tuple[Path, str]] = (),
+        writable_binds: Sequence[tuple[Path, str]] = (),
+    ) -> RunResult:
+        """Run the request. `binds` are host folders shown read-only at the given paths (a
+        prepared environment); `writable_binds` are host folders the run may write (where an
+        environment is built; the trusted side takes them over afterwards)."""
         self.require_usable()
-        return self.run_checked(request, wheelhouse=wheelhouse)
+        return self.run_checked(
+            request, wheelhouse=wheelhouse, binds=binds, writable_binds=writable_binds
+        )
 
-    def run_checked(self, request: RunRequest, *, wheelhouse: Path | None = None) -> RunResult:
+    def run_checked(
+        self,
+        request: RunRequest,
+        *,
+        wheelhouse: Path | None = None,
+        binds: Sequence[tuple[Path, str]] = (),
+        writable_binds: Sequence[tuple[Path, str]] = (),
+    ) -> RunResult:
         """Run without consulting the host report (the host check itself uses this)."""
         self.prepare_root()
         run_id = uuid.uuid4().hex
@@ -133,7 +152,7 @@ class BubblewrapSandbox:
                 group = cgroups.RunCgroup.create(run_id, request.limits)
             except cgroups.CgroupError as exc:
                 raise SandboxUnavailable(str(exc)) from exc
-            return self._launch(run_id, run_dir, request, group, wheelhouse)
+            return self._launch(run_id, run_dir, request, group, wheelhouse, binds, writable_binds)
         finally:
             if group is not None:
                 group.kill_all()
@@ -147,6 +166,8 @@ class BubblewrapSandbox:
         request: RunRequest,
         group: cgroups.RunCgroup,
         wheelhouse: Path | None,
+        binds: Sequence[tuple[Path, str]] = (),
+        writable_binds: Sequence[tuple[Path, str]] = (),
     ) -> RunResult:
         limits = request.limits
         program = seccomp.build_filter(allow_inet=request.network is NetworkMode.PRIVATE)
@@ -158,7 +179,15 @@ class BubblewrapSandbox:
         stdin_path.write_bytes(request.stdin)
         argv = [
             *launcher(group, limits),
-            *self.bwrap_args(run_dir, request, wheelhouse, filter_read, status_write),
+            *self.bwrap_args(
+                run_dir,
+                request,
+                wheelhouse,
+                filter_read,
+                status_write,
+                binds=binds,
+                writable_binds=writable_binds,
+            ),
         ]
         started = time.monotonic()
         try:
