@@ -23,6 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from clearinghouse.json_text import json_text
+
 # Stable constraint names, so that migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -79,12 +81,6 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 IMMEDIATE_OPTION = "clearinghouse_immediate"
-
-
-def json_text(value: Any) -> str:
-    """A value as the database stores it in a JSON column (also used to write JSON text in
-    bulk). orjson: several times faster than json on the large advisory documents we store."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def create_db_engine(url: URL | str) -> Engine:

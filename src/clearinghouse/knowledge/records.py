@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from clearinghouse.db import json_text
+from clearinghouse.json_text import json_text
 from clearinghouse.knowledge.sources.interface import SourceRecord
 
 

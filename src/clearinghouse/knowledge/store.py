@@ -16,7 +16,8 @@ import orjson
 from sqlalchemy import Insert, Table, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from clearinghouse.db import Base, json_text, utcnow
+from clearinghouse.db import Base, utcnow
+from clearinghouse.json_text import json_text
 from clearinghouse.knowledge.bulk import allocate_ids, append_rows
 from clearinghouse.knowledge.merge import StoredRecord, merged_fields
 from clearinghouse.knowledge.models import (

@@ -21,16 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-# The pointer of a match, as the package writes it: python-jsonpath's path string for the
-# match, converted by the package's own helper (only when an error is reported).
-from csaf._result import TestError, _jpath_to_pointer
-from jsonpath.serialize import canonical_string
+if TYPE_CHECKING:
+    from csaf._result import TestError
 
 MAX_DEPTH = 100  # python-jsonpath's JSONPathEnvironment.max_recursion_depth
 Parts = tuple[str | int, ...]
-Check = Callable[[dict[str, Any]], list[TestError]]
+Check = Callable[[dict[str, Any]], list["TestError"]]
 
 
 class _TooDeep(Exception):
@@ -103,8 +101,24 @@ def _descendants(node: Any, parts: Parts, depth: int) -> Iterator[tuple[Any, Par
                 yield from _descendants(value, (*parts, index), depth + 1)
 
 
+@cache
+def _package() -> tuple[Any, Any, Any]:
+    """What errors are made of, from the package (imported when first needed: it is large)."""
+    from csaf._result import TestError, _jpath_to_pointer
+    from jsonpath.serialize import canonical_string
+
+    return TestError, _jpath_to_pointer, canonical_string
+
+
+def _error(parts: Parts, message: str) -> TestError:
+    test_error, _, _ = _package()
+    return test_error(instance_path=pointer(parts), message=message)
+
+
 def pointer(parts: Parts) -> str:
-    """The JSON pointer the package reports for a match at `parts`."""
+    """The JSON pointer the package reports for a match at `parts`: python-jsonpath's path
+    string for the match, converted by the package's own helper."""
+    _, _jpath_to_pointer, canonical_string = _package()
     path = "$" + "".join(
         f"[{canonical_string(p)}]" if isinstance(p, str) else f"[{p}]" for p in parts
     )
@@ -147,12 +161,7 @@ def missing_product_id_definition(doc: dict[str, Any]) -> list[TestError]:  # 6.
     for expression in _REFERENCED_PATHS:
         for pid, parts in find(expression, doc):
             if pid not in defined:
-                errors.append(
-                    TestError(
-                        instance_path=pointer(parts),
-                        message=f"product id `{pid}` is not defined in product_tree",
-                    )
-                )
+                errors.append(_error(parts, f"product id `{pid}` is not defined in product_tree"))
     return errors
 
 
@@ -164,10 +173,7 @@ def multiple_product_id_definition(doc: dict[str, Any]) -> list[TestError]:  # 6
             pid = str(value)
             if pid in seen:
                 errors.append(
-                    TestError(
-                        instance_path=pointer(parts),
-                        message=f"product id `{pid}` is already defined at {pointer(seen[pid])}",
-                    )
+                    _error(parts, f"product id `{pid}` is already defined at {pointer(seen[pid])}")
                 )
             else:
                 seen[pid] = parts
@@ -189,10 +195,7 @@ def missing_group_id_definition(doc: dict[str, Any]) -> list[TestError]:  # 6.1.
         for gid, parts in find(expression, doc):
             if gid not in defined:
                 errors.append(
-                    TestError(
-                        instance_path=pointer(parts),
-                        message=f"group id `{gid}` is not defined in product_tree.product_groups",
-                    )
+                    _error(parts, f"group id `{gid}` is not defined in product_tree.product_groups")
                 )
     return errors
 
@@ -204,10 +207,7 @@ def multiple_group_id_definition(doc: dict[str, Any]) -> list[TestError]:  # 6.1
         gid = str(value)
         if gid in seen:
             errors.append(
-                TestError(
-                    instance_path=pointer(parts),
-                    message=f"group id `{gid}` is already defined at {pointer(seen[gid])}",
-                )
+                _error(parts, f"group id `{gid}` is already defined at {pointer(seen[gid])}")
             )
         else:
             seen[gid] = parts
@@ -229,12 +229,7 @@ def invalid_purl(doc: dict[str, Any]) -> list[TestError]:  # 6.1.13
         for value, parts in find(expression, doc):
             error = _validate_purl(str(value))
             if error:
-                errors.append(
-                    TestError(
-                        instance_path=pointer(parts),
-                        message=f"invalid PURL `{value}`: {error}",
-                    )
-                )
+                errors.append(_error(parts, f"invalid PURL `{value}`: {error}"))
     return errors
 
 
@@ -257,10 +252,7 @@ def multiple_hash_algorithm(doc: dict[str, Any]) -> list[TestError]:  # 6.1.25
                 algorithm = file_hash.get("algorithm", "")
                 if algorithm in seen:
                     errors.append(
-                        TestError(
-                            instance_path=pointer(parts),
-                            message=f"hash algorithm `{algorithm}` appears more than once",
-                        )
+                        _error(parts, f"hash algorithm `{algorithm}` appears more than once")
                     )
                 else:
                     seen.add(algorithm)
