@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Table, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
@@ -43,12 +44,15 @@ def append_rows(
     if dialect.name == "postgresql":
         raw = connection.connection.driver_connection
         assert raw is not None
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
+        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except dialect.loaded_dbapi.Error as exc:
+            # Raised by the driver itself, not through SQLAlchemy: wrapped as SQLAlchemy would,
+            # so that the caller's handling of database errors (a failed run) applies.
+            raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
     else:
         marks = ", ".join("?" for _ in columns)
         # Names from our own models, quoted; every value bound.
