@@ -23,6 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from clearinghouse.json_text import json_text
+
 # Stable constraint names, so that migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -81,15 +83,10 @@ def _sqlite_begin(connection: Connection) -> None:
 IMMEDIATE_OPTION = "clearinghouse_immediate"
 
 
-def _json_dumps(value: Any) -> str:
-    # orjson: several times faster than json on the large advisory documents we store.
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
 def create_db_engine(url: URL | str) -> Engine:
     """An engine for `url`; SQLite files get WAL mode, foreign keys and a busy timeout."""
     engine = create_engine(
-        url, pool_pre_ping=True, json_serializer=_json_dumps, json_deserializer=orjson.loads
+        url, pool_pre_ping=True, json_serializer=json_text, json_deserializer=orjson.loads
     )
     if engine.dialect.name == "sqlite":
         database = engine.url.database

@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Insert, Table, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from clearinghouse.db import Base, utcnow
+from clearinghouse.json_text import json_text
+from clearinghouse.knowledge.bulk import allocate_ids, append_rows
 from clearinghouse.knowledge.merge import StoredRecord, merged_fields
 from clearinghouse.knowledge.models import (
     AffectedPackageRow,
@@ -26,9 +29,28 @@ from clearinghouse.knowledge.models import (
     VulnerabilityEvent,
     new_id,
 )
-from clearinghouse.knowledge.records import PreparedRecord, lookup_name, normalize_vendor
+from clearinghouse.knowledge.records import PACKAGE_COLUMNS, PRODUCT_COLUMNS, PreparedRecord
 
 CHUNK = 400  # ids per IN (...) list: well under SQLite's variable limit
+RECORD_COLUMNS = (
+    "id",
+    "source",
+    "record_id",
+    "vulnerability_id",
+    "content_hash",
+    "document_digest",
+    "aliases",
+    "fields",
+    "document",
+    "origin",
+    "modified",
+    "withdrawn",
+    "first_seen_run",
+    "last_changed_run",
+    "imported_at",
+    "updated_at",
+)
+AFFECTED_PREFIX = ("record_id", "vulnerability_id")
 
 
 @dataclass
@@ -37,11 +59,15 @@ class BatchResult:
     touched: set[str] = field(default_factory=set)
 
 
-def _insert(model: type[Base]) -> Insert:
-    """A Core insert: for many plain rows it costs a fraction of the ORM's bulk insert."""
+def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
-    return insert(table)
+    return table
+
+
+def _insert(model: type[Base]) -> Insert:
+    """A Core insert: for many plain rows it costs a fraction of the ORM's bulk insert."""
+    return insert(_table(model))
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -76,8 +102,7 @@ def store_batch(session: Session, records: Sequence[PreparedRecord], run_id: int
     # unchanged, a different one as changed (it was superseded within the run).
     latest: dict[tuple[str, str], PreparedRecord] = {}
     for prepared_record in records:
-        record = prepared_record.record
-        record_key = (record.source, record.record_id)
+        record_key = (prepared_record.source, prepared_record.record_id)
         if record_key in latest:
             same = latest[record_key].content_hash == prepared_record.content_hash
             result.counts["unchanged" if same else "changed"] += 1
@@ -102,20 +127,19 @@ def store_batch(session: Session, records: Sequence[PreparedRecord], run_id: int
             existing[(source, record_id)] = (row_id, digest, vulnerability_id, withdrawn)
             document_digests[(source, record_id)] = document
 
-    todo = []
+    todo: list[tuple[PreparedRecord, tuple[int, str, str, datetime | None] | None]] = []
     moved: list[dict[str, Any]] = []
     for item in prepared:
-        record, fields, digest = item.record, item.fields, item.content_hash
-        known = existing.get((record.source, record.record_id))
-        if known is not None and known[1] == digest:
+        record_key = (item.source, item.record_id)
+        known = existing.get(record_key)
+        if known is not None and known[1] == item.content_hash:
             result.counts["unchanged"] += 1
             # An unchanged record of a changed document (a catalog with one new entry) now
             # belongs to that document: so the next run skips the document whole.
-            record_key = (record.source, record.record_id)
             if item.document_digest and document_digests[record_key] != item.document_digest:
                 moved.append({"id": known[0], "document_digest": item.document_digest})
         else:
-            todo.append((record, fields, digest, known))
+            todo.append((item, known))
     if moved:
         session.execute(update(SourceRecordRow), moved)
     if not todo:
@@ -123,7 +147,7 @@ def store_batch(session: Session, records: Sequence[PreparedRecord], run_id: int
 
     # Which vulnerability does each record belong to? Every id it carries, and the one it
     # already had, tie it to others; a component holding several vulnerabilities merges them.
-    keys = sorted({k for record, *_ in todo for k in (record.record_id, *record.aliases)})
+    keys = sorted({k for record, _ in todo for k in (record.record_id, *record.aliases)})
     alias_owner: dict[str, str] = {}
     for chunk in _chunks(keys):
         for alias, vulnerability_id in session.execute(
@@ -133,7 +157,7 @@ def store_batch(session: Session, records: Sequence[PreparedRecord], run_id: int
         ):
             alias_owner[alias] = vulnerability_id
     components = _Components()
-    for record, _, _, known in todo:
+    for record, known in todo:
         node = f"r:{record.source}:{record.record_id}"
         for key in (record.record_id, *record.aliases):
             components.union(node, f"a:{key}")
@@ -149,8 +173,8 @@ def store_batch(session: Session, records: Sequence[PreparedRecord], run_id: int
     # A vulnerability new in this batch holds only records of this batch: it is written whole
     # from memory, not inserted empty and then recomputed from what was just stored.
     in_memory = {
-        f"r:{record.source}:{record.record_id}": StoredRecord(record.source, record.record_id, f)
-        for record, f, _, _ in todo
+        f"r:{r.source}:{r.record_id}": StoredRecord(r.source, r.record_id, r.merge_fields)
+        for r, _ in todo
     }
     new_vulnerabilities: list[dict[str, Any]] = []
     for root, items in members.items():
@@ -177,35 +201,62 @@ def store_batch(session: Session, records: Sequence[PreparedRecord], run_id: int
     created = {v["id"] for v in new_vulnerabilities}
 
     new_aliases: dict[str, str] = {}
-    inserts: list[dict[str, Any]] = []
+    inserts: list[tuple[Any, ...]] = []
     updates: list[dict[str, Any]] = []
-    for record, fields, digest, known in todo:
+    row_ids: dict[tuple[str, str], int] = {}
+    vulnerability_of: dict[tuple[str, str], str] = {}
+    fresh = [record for record, known in todo if known is None]
+    new_ids = iter(allocate_ids(session, _table(SourceRecordRow), len(fresh)))
+    for record, known in todo:
+        record_key = (record.source, record.record_id)
         vulnerability_id = target[components.find(f"r:{record.source}:{record.record_id}")]
+        vulnerability_of[record_key] = vulnerability_id
         result.touched.add(vulnerability_id)
         for key in (record.record_id, *record.aliases):
             if alias_owner.get(key) != vulnerability_id:
                 new_aliases[key] = vulnerability_id
-        row = {
-            "source": record.source,
-            "record_id": record.record_id,
-            "vulnerability_id": vulnerability_id,
-            "content_hash": digest,
-            "document_digest": latest[(record.source, record.record_id)].document_digest,
-            "aliases": list(record.aliases),
-            "fields": fields,
-            "document": dict(record.document),
-            "origin": record.origin[:500],
-            "modified": record.modified,
-            "withdrawn": record.withdrawn,
-            "last_changed_run": run_id,
-            "updated_at": now,
-        }
         newly_withdrawn = record.withdrawn is not None and (known is None or known[3] is None)
         if known is None:
-            inserts.append({**row, "first_seen_run": run_id, "imported_at": now})
+            row_ids[record_key] = row_id = next(new_ids)
+            inserts.append(
+                (
+                    row_id,
+                    record.source,
+                    record.record_id,
+                    vulnerability_id,
+                    record.content_hash,
+                    record.document_digest,
+                    json_text(list(record.aliases)),
+                    record.fields_json,
+                    record.document_json,
+                    record.origin,
+                    record.modified,
+                    record.withdrawn,
+                    run_id,
+                    run_id,
+                    now,
+                    now,
+                )
+            )
             result.counts["withdrawn" if newly_withdrawn else "added"] += 1
         else:
-            updates.append({**row, "id": known[0]})
+            row_ids[record_key] = known[0]
+            updates.append(
+                {
+                    "id": known[0],
+                    "vulnerability_id": vulnerability_id,
+                    "content_hash": record.content_hash,
+                    "document_digest": record.document_digest,
+                    "aliases": list(record.aliases),
+                    "fields": orjson.loads(record.fields_json),
+                    "document": orjson.loads(record.document_json),
+                    "origin": record.origin,
+                    "modified": record.modified,
+                    "withdrawn": record.withdrawn,
+                    "last_changed_run": run_id,
+                    "updated_at": now,
+                }
+            )
             result.counts["withdrawn" if newly_withdrawn else "changed"] += 1
 
     _write_aliases(session, new_aliases)
@@ -219,19 +270,21 @@ def store_batch(session: Session, records: Sequence[PreparedRecord], run_id: int
             session.execute(
                 delete(AffectedProductRow).where(AffectedProductRow.record_id.in_(chunk))
             )
-    row_ids = {(u["source"], u["record_id"]): u["id"] for u in updates}
-    if inserts:
-        # Plain executemany, then the ids by key: RETURNING in parameter order makes SQLite
-        # insert one row per statement.
-        session.execute(_insert(SourceRecordRow), inserts)
-        for chunk in _chunks([(r["source"], r["record_id"]) for r in inserts]):
-            for row_id, source, record_id in session.execute(
-                select(SourceRecordRow.id, SourceRecordRow.source, SourceRecordRow.record_id).where(
-                    tuple_(SourceRecordRow.source, SourceRecordRow.record_id).in_(chunk)
-                )
-            ):
-                row_ids[(source, record_id)] = row_id
-    _write_affected(session, todo, row_ids, target, components)
+    append_rows(session, _table(SourceRecordRow), RECORD_COLUMNS, inserts)
+    packages = [
+        (row_ids[key], vulnerability_of[key], *package)
+        for record, _ in todo
+        for key in [(record.source, record.record_id)]
+        for package in record.packages
+    ]
+    products = [
+        (row_ids[key], vulnerability_of[key], *product)
+        for record, _ in todo
+        for key in [(record.source, record.record_id)]
+        for product in record.products
+    ]
+    append_rows(session, _table(AffectedPackageRow), AFFECTED_PREFIX + PACKAGE_COLUMNS, packages)
+    append_rows(session, _table(AffectedProductRow), AFFECTED_PREFIX + PRODUCT_COLUMNS, products)
     if created:
         events = [
             {"vulnerability_id": v, "kind": "added", "run_id": run_id, "occurred_at": now}
@@ -262,58 +315,6 @@ def _write_aliases(session: Session, owners: dict[str, str]) -> None:
             .where(VulnerabilityAlias.alias == row["alias"])
             .values(vulnerability_id=row["vulnerability_id"])
         )
-
-
-def _fit(value: str | None, size: int) -> str | None:
-    """Index columns have a size; the whole value stays in the record's document."""
-    return value[:size] if value else None
-
-
-def _write_affected(
-    session: Session,
-    todo: list[Any],
-    row_ids: dict[tuple[str, str], int],
-    target: dict[str, str],
-    components: _Components,
-) -> None:
-    packages: list[dict[str, Any]] = []
-    products: list[dict[str, Any]] = []
-    for record, fields, _, _ in todo:
-        row_id = row_ids[(record.source, record.record_id)]
-        vulnerability_id = target[components.find(f"r:{record.source}:{record.record_id}")]
-        for package in fields["affected"]:
-            packages.append(
-                {
-                    "record_id": row_id,
-                    "vulnerability_id": vulnerability_id,
-                    "ecosystem": package["ecosystem"][:100],
-                    "name": lookup_name(package["ecosystem"], package["name"])[:300],
-                    "purl": _fit(package.get("purl"), 500),
-                    "ranges": package["ranges"],
-                    "versions": package["versions"],
-                    "ecosystem_specific": package.get("ecosystem_specific"),
-                }
-            )
-        for product in fields["products"]:
-            products.append(
-                {
-                    "record_id": row_id,
-                    "vulnerability_id": vulnerability_id,
-                    "vendor": normalize_vendor(product["vendor"])[:300],
-                    "product": normalize_vendor(product["product"])[:500],
-                    "status": product["status"],
-                    "versions": product["versions"],
-                    "version_ranges": product["version_ranges"],
-                    "cpe": _fit(product.get("cpe"), 500),
-                    "purl": _fit(product.get("purl"), 500),
-                    "product_id": _fit(product.get("product_id"), 300),
-                    "remediations": product["remediations"],
-                }
-            )
-    if packages:
-        session.execute(_insert(AffectedPackageRow), packages)
-    if products:
-        session.execute(_insert(AffectedProductRow), products)
 
 
 def _merge_into(session: Session, survivor: str, others: list[str], run_id: int) -> None:

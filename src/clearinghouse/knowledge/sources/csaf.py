@@ -53,11 +53,36 @@ MAX_CHECKSUM_BYTES = 4096
 INVALID_CVSS = re.compile(r"/vulnerabilities/\d+/scores/\d+/cvss_v[23](/|$)")
 
 
+class ChecksumFiles:
+    """The checksum files of an input, found by a pass of their own over it when first asked:
+    an unchanged document is skipped unparsed, so a re-import of an unchanged archive never
+    needs them (and reads the archive once, not twice)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._found: dict[str, str] | None = None
+
+    def beside(self, name: str) -> tuple[tuple[str, str], ...]:
+        """(algorithm, text) of each checksum file beside the document `name`."""
+        if self._found is None:
+            self._found = _checksum_files(self.path) if self.path.exists() else {}
+        return tuple(
+            (algorithm, self._found[f"{name}.{algorithm}"])
+            for algorithm in CHECKSUMS
+            if f"{name}.{algorithm}" in self._found
+        )
+
+
 @dataclass(frozen=True)
 class CsafInput(InputDocument):
-    """A document and the text of the checksum files found beside it: (algorithm, text)."""
+    """A document and where to find the checksum files beside it."""
 
-    checksums: tuple[tuple[str, str], ...] = ()
+    files: ChecksumFiles | None = None
+
+    @property
+    def checksums(self) -> tuple[tuple[str, str], ...]:
+        """The text of each checksum file beside the document: (algorithm, text)."""
+        return self.files.beside(self.name) if self.files is not None else ()
 
 
 # ---------------------------------------------------------------------------- schema
@@ -183,18 +208,9 @@ class CsafImporter(Importer):
 
     def read(self, path: Path) -> Iterator[InputDocument]:
         """The shared reader's documents, each with the checksum files found beside it."""
-        checksums = _checksum_files(path) if path.exists() else {}
+        files = ChecksumFiles(path)
         for document in read_documents(path, self.suffixes):
-            yield CsafInput(
-                document.name,
-                document.content,
-                document.problem,
-                checksums=tuple(
-                    (algorithm, checksums[f"{document.name}.{algorithm}"])
-                    for algorithm in CHECKSUMS
-                    if f"{document.name}.{algorithm}" in checksums
-                ),
-            )
+            yield CsafInput(document.name, document.content, document.problem, files=files)
 
     def parse(self, document: InputDocument) -> Iterator[SourceRecord]:
         if document.content is None:
