@@ -50,12 +50,13 @@ def solution_command(task: TaskDefinition) -> str:
 
 
 @solver
-def oracle_agent(tasks: dict[str, TaskDefinition]) -> Solver:
+def oracle_agent(commands: dict[str, str]) -> Solver:
+    """`commands`: task id → its `solution_command`. Only these strings reach the solver (and
+    so Inspect's record of its arguments), never the task's files, which may be binary."""
     shell = bash(timeout=_TOOL_TIMEOUT)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        task = tasks[str(state.metadata["task_id"])]
-        output = await shell(command=solution_command(task))
+        output = await shell(command=commands[str(state.metadata["task_id"])])
         return _submit(state, _last_line(str(output)), "oracle")
 
     return solve
