@@ -14,8 +14,13 @@ from inspect_ai.log import list_eval_logs, read_eval_log
 from clearinghouse.config import Settings
 from clearinghouse.frontier import environment
 from clearinghouse.frontier.controls import logs_dir, run_controls
-from clearinghouse.frontier.store import Suite
-from clearinghouse.frontier.tasks import calibration_folder, load_folder, load_suite_folder
+from clearinghouse.frontier.store import Suite, open_store, parse_key
+from clearinghouse.frontier.tasks import (
+    calibration_folder,
+    designation_store,
+    load_folder,
+    load_suite_folder,
+)
 from clearinghouse.sandbox.bubblewrap import BubblewrapSandbox
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -85,6 +90,19 @@ def test_the_cheater_finds_a_flag_left_where_the_agent_can_read_it(
     [cheater] = run_controls(benchmark_settings, suite, ("cheater",))
     assert cheater.scores == {"leaky-task": 1.0}
     assert not cheater.passed
+
+
+def test_the_controls_score_as_they_must_on_the_designation_suite(
+    benchmark_settings: Settings, sandbox: BubblewrapSandbox, designation_key: str
+) -> None:
+    """The held-out tasks are kept sealed; CI opens them with the test key and checks them."""
+    suite = open_store(designation_store(), "designation", parse_key(designation_key))
+    results = {r.agent: r for r in run_controls(benchmark_settings, suite)}
+    for agent, must in (("oracle", 1.0), ("cheater", 0.0), ("idle", 0.0)):
+        result = results[agent]
+        assert result.errors == {}, (agent, result.errors)
+        assert set(result.scores.values()) == {must}, (agent, result.scores)
+        assert len(result.scores) == len(suite.tasks)
 
 
 @pytest.mark.parametrize("agent", ["nobody"])
