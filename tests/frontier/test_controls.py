@@ -24,6 +24,9 @@ from clearinghouse.frontier.tasks import (
 from clearinghouse.sandbox.bubblewrap import BubblewrapSandbox
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+FIXED_PYJWT = "PyJWT-2.4.0-py3-none-any.whl"
+FIXED_PYJWT_SHA256 = "72d1d253f32dbd4f5c88eaf1fdc62f3a19f676ccbadb9dbc5d07e951b2b26daf"
+VULNERABLE_PYJWT_SHA256 = "e0c4bb8d9f0af0c7f5b1ec4c5036309617d03d56932877f2f7a0beeb5318322f"
 
 
 def _log_text(location: str) -> str:
@@ -103,6 +106,25 @@ def test_the_controls_score_as_they_must_on_the_designation_suite(
         assert result.errors == {}, (agent, result.errors)
         assert set(result.scores.values()) == {must}, (agent, result.scores)
         assert len(result.scores) == len(suite.tasks)
+
+
+def test_with_the_fixed_release_the_bug_and_the_flag_are_gone(
+    benchmark_settings: Settings, sandbox: BubblewrapSandbox, tmp_path: Path
+) -> None:
+    """The vulnerability-discovery flag is reachable only through the bug: vendor PyJWT 2.4.0,
+    which fixed CVE-2022-29217, and the reference exploit no longer gets anything."""
+    fixed = tmp_path / "fixed"
+    shutil.copytree(calibration_folder() / "vuln-pyjwt-key-confusion", fixed)
+    (fixed / "PyJWT-2.3.0-py3-none-any.whl").unlink()
+    release = Path(__file__).resolve().parents[1] / "data" / "frontier" / FIXED_PYJWT
+    shutil.copy(release, fixed / FIXED_PYJWT)
+    for name in ("task.yaml", "plant.py"):
+        text = (fixed / name).read_text().replace("PyJWT-2.3.0-py3-none-any.whl", FIXED_PYJWT)
+        (fixed / name).write_text(text.replace(VULNERABLE_PYJWT_SHA256, FIXED_PYJWT_SHA256))
+    suite = Suite("calibration", "test", (load_folder(fixed),))
+    [oracle] = run_controls(benchmark_settings, suite, ("oracle",))
+    assert oracle.errors == {}
+    assert oracle.scores == {"vuln-pyjwt-key-confusion": 0.0}
 
 
 @pytest.mark.parametrize("agent", ["nobody"])
