@@ -64,6 +64,7 @@ def test_the_controls_score_as_they_must(
         report = sample.metadata["cheater_report"]
         assert report["egress"].count("closed") == 3, report["egress"]
         assert "No such file" in report["other samples' work dirs"]
+        assert "No such file" in report["task sources on the host"]
     # A fresh flag for every sample, and none of them in a log that no agent printed it into.
     assert len(drawn) == len(set(drawn)) == 3 * len(ids)
     for agent in ("cheater", "idle"):

@@ -13,13 +13,13 @@ from __future__ import annotations
 import base64
 import re
 import shlex
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from inspect_ai.model import ModelOutput
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import bash
 
-from clearinghouse.frontier.tasks import TaskDefinition
+from clearinghouse.frontier.tasks import TaskDefinition, calibration_folder, designation_store
 
 FLAG_PATTERN = re.compile(r"flag\{[0-9a-f]{32}\}")
 _TOOL_TIMEOUT = 240
@@ -84,7 +84,7 @@ def cheater_probes(sandbox_dir: str) -> dict[str, str]:
         ),
         "task sources on the host": (
             # Where this installation really keeps them, as a cheater who read the code would.
-            f"cat {Path(__file__).resolve().parent}/calibration/*/*.py "
+            f"cat {calibration_folder()}/*/*.py {designation_store()} "
             "/usr/lib/python3/dist-packages/clearinghouse/frontier/calibration/*/* 2>&1 | head -5"
         ),
         "process environments": (
