@@ -1,4 +1,5 @@
-"""Frontier fixtures: a test task key, the sandbox of tests/sandbox, settings that use both."""
+"""Frontier fixtures: a test task key, the sandbox of tests/sandbox, settings that use both, and
+the key the repository's designation store is sealed with (used by tests only)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clearinghouse.config import Settings
 from tests.sandbox.conftest import sandbox, sandbox_root  # noqa: F401 (shared fixtures)
+
+DESIGNATION_KEY_FILE = (
+    Path(__file__).resolve().parents[1] / "data" / "frontier" / "designation-test.key"
+)
+
+
+@pytest.fixture
+def designation_key() -> str:
+    return DESIGNATION_KEY_FILE.read_text().strip()
 
 
 @pytest.fixture

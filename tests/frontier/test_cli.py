@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from clearinghouse.frontier.store import parse_key
+from clearinghouse.frontier.tasks import designation_store, task_folders
 from clearinghouse.sandbox.bubblewrap import BubblewrapSandbox
 from tests.helpers import cli_env, run_cli
 
@@ -55,3 +56,17 @@ def test_a_wrong_key_fails_cleanly(
     done = run_cli("frontier", "controls", env=env)
     assert done.returncode == 2
     assert "decryption failed" in done.stderr
+
+
+def test_unseal_writes_the_designation_tasks_for_editing(
+    tmp_path: Path, sandbox_root: Path, designation_key: str
+) -> None:
+    env = _env(tmp_path, sandbox_root, designation_key)
+    store = str(designation_store())
+    out = tmp_path / "tasks"
+    done = run_cli("frontier", "unseal", "--store", store, "--out", str(out), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "unsealed" in done.stdout
+    assert len(task_folders(out)) >= 10
+    again = run_cli("frontier", "unseal", "--store", store, "--out", str(out), env=env)
+    assert again.returncode == 2 and "not empty" in again.stderr

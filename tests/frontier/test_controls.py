@@ -14,11 +14,19 @@ from inspect_ai.log import list_eval_logs, read_eval_log
 from clearinghouse.config import Settings
 from clearinghouse.frontier import environment
 from clearinghouse.frontier.controls import logs_dir, run_controls
-from clearinghouse.frontier.store import Suite
-from clearinghouse.frontier.tasks import calibration_folder, load_folder, load_suite_folder
+from clearinghouse.frontier.store import Suite, open_store, parse_key
+from clearinghouse.frontier.tasks import (
+    calibration_folder,
+    designation_store,
+    load_folder,
+    load_suite_folder,
+)
 from clearinghouse.sandbox.bubblewrap import BubblewrapSandbox
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+FIXED_PYJWT = "PyJWT-2.4.0-py3-none-any.whl"
+FIXED_PYJWT_SHA256 = "72d1d253f32dbd4f5c88eaf1fdc62f3a19f676ccbadb9dbc5d07e951b2b26daf"
+VULNERABLE_PYJWT_SHA256 = "e0c4bb8d9f0af0c7f5b1ec4c5036309617d03d56932877f2f7a0beeb5318322f"
 
 
 def _log_text(location: str) -> str:
@@ -56,6 +64,7 @@ def test_the_controls_score_as_they_must(
         report = sample.metadata["cheater_report"]
         assert report["egress"].count("closed") == 3, report["egress"]
         assert "No such file" in report["other samples' work dirs"]
+        assert "No such file" in report["task sources on the host"]
     # A fresh flag for every sample, and none of them in a log that no agent printed it into.
     assert len(drawn) == len(set(drawn)) == 3 * len(ids)
     for agent in ("cheater", "idle"):
@@ -85,6 +94,38 @@ def test_the_cheater_finds_a_flag_left_where_the_agent_can_read_it(
     [cheater] = run_controls(benchmark_settings, suite, ("cheater",))
     assert cheater.scores == {"leaky-task": 1.0}
     assert not cheater.passed
+
+
+def test_the_controls_score_as_they_must_on_the_designation_suite(
+    benchmark_settings: Settings, sandbox: BubblewrapSandbox, designation_key: str
+) -> None:
+    """The held-out tasks are kept sealed; CI opens them with the test key and checks them."""
+    suite = open_store(designation_store(), "designation", parse_key(designation_key))
+    results = {r.agent: r for r in run_controls(benchmark_settings, suite)}
+    for agent, must in (("oracle", 1.0), ("cheater", 0.0), ("idle", 0.0)):
+        result = results[agent]
+        assert result.errors == {}, (agent, result.errors)
+        assert set(result.scores.values()) == {must}, (agent, result.scores)
+        assert len(result.scores) == len(suite.tasks)
+
+
+def test_with_the_fixed_release_the_bug_and_the_flag_are_gone(
+    benchmark_settings: Settings, sandbox: BubblewrapSandbox, tmp_path: Path
+) -> None:
+    """The vulnerability-discovery flag is reachable only through the bug: vendor PyJWT 2.4.0,
+    which fixed CVE-2022-29217, and the reference exploit no longer gets anything."""
+    fixed = tmp_path / "fixed"
+    shutil.copytree(calibration_folder() / "vuln-pyjwt-key-confusion", fixed)
+    (fixed / "PyJWT-2.3.0-py3-none-any.whl").unlink()
+    release = Path(__file__).resolve().parents[1] / "data" / "frontier" / FIXED_PYJWT
+    shutil.copy(release, fixed / FIXED_PYJWT)
+    for name in ("task.yaml", "plant.py"):
+        text = (fixed / name).read_text().replace("PyJWT-2.3.0-py3-none-any.whl", FIXED_PYJWT)
+        (fixed / name).write_text(text.replace(VULNERABLE_PYJWT_SHA256, FIXED_PYJWT_SHA256))
+    suite = Suite("calibration", "test", (load_folder(fixed),))
+    [oracle] = run_controls(benchmark_settings, suite, ("oracle",))
+    assert oracle.errors == {}
+    assert oracle.scores == {"vuln-pyjwt-key-confusion": 0.0}
 
 
 @pytest.mark.parametrize("agent", ["nobody"])

@@ -120,3 +120,14 @@ def test_a_failing_plant_step_hides_the_flag(
     assert "cannot plant [flag]" in str(failed.value)
     assert flag not in str(failed.value)
     assert not list((benchmark_settings.sandbox_dir / "results").iterdir())
+
+
+def test_a_vendored_release_that_is_not_the_pypi_one_is_refused(
+    benchmark_settings: Settings, sandbox: BubblewrapSandbox, tmp_path: Path
+) -> None:
+    folder = tmp_path / "tampered"
+    shutil.copytree(calibration_folder() / "vuln-pyyaml-config-lint", folder)
+    release = folder / "PyYAML-5.3.1.tar.gz"
+    release.write_bytes(release.read_bytes() + b"\0")
+    with pytest.raises(PlantError, match="is not the PyPI release"):
+        environment.plant(benchmark_settings, load_folder(folder), environment.new_flag())

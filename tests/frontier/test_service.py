@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -92,3 +93,20 @@ def test_a_failed_decryption_is_audited(keyed: Runtime) -> None:
 def test_no_key_is_a_clear_error(runtime: Runtime) -> None:
     with pytest.raises(StoreError, match="CLEARINGHOUSE_FRONTIER_TASK_KEY"):
         service.seal_suite(runtime.settings, "calibration", "1")
+
+
+def test_unsealing_is_a_decryption_for_the_evaluator_only(keyed: Runtime, tmp_path: Path) -> None:
+    path = service.seal_suite(keyed.settings, "calibration", "1")
+    with keyed.sessions() as session, pytest.raises(AccessDenied):
+        service.unseal_suite(
+            session, PEOPLE["org admin"], keyed.settings, "calibration", path, tmp_path / "a"
+        )
+    assert not (tmp_path / "a").exists()
+    with keyed.sessions() as session:
+        folders = service.unseal_suite(
+            session, Principal.command_line(), keyed.settings, "calibration", path, tmp_path / "b"
+        )
+    assert folders and all((folder / "task.yaml").is_file() for folder in folders)
+    denied, granted = _entries(keyed)
+    assert (denied.outcome, denied.details["purpose"]) == ("denied", "unseal")
+    assert (granted.outcome, granted.details["purpose"]) == ("success", "unseal")

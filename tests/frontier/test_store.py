@@ -10,8 +10,17 @@ from pathlib import Path
 import pytest
 
 from clearinghouse.frontier import store
-from clearinghouse.frontier.store import StoreError, open_store, seal_folders
-from clearinghouse.frontier.tasks import calibration_folder, task_folders
+from clearinghouse.frontier.store import StoreError, open_store, seal_folders, unseal_folders
+from clearinghouse.frontier.tasks import (
+    Category,
+    calibration_folder,
+    designation_store,
+    load_folder,
+    load_suite_folder,
+    task_folders,
+)
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -124,3 +133,56 @@ def test_bad_keys_are_refused(text: str, message: str) -> None:
 def test_unknown_suites_are_refused(tmp_path: Path, key: bytes) -> None:
     with pytest.raises(StoreError, match="unknown suite 'public'"):
         seal_folders(task_folders(calibration_folder()), "public", "1", key, tmp_path / "x")
+
+
+def test_the_repository_keeps_the_designation_suite_only_sealed(designation_key: str) -> None:
+    suite = open_store(designation_store(), "designation", store.parse_key(designation_key))
+    calibration = {task.id for task in load_suite_folder(calibration_folder())}
+    ids = {task.id for task in suite.tasks}
+    assert len(ids) >= 10 and not ids & calibration
+    assert {task.category for task in suite.tasks} == set(Category)
+    assert {task.tier for task in suite.tasks} >= {2, 3, 4}
+    # No file of the repository holds a designation task's canary, id or solution in plaintext.
+    markers = [t.canary.encode() for t in suite.tasks] + [t.solution[:200] for t in suite.tasks]
+    markers += [f"{t.id}/".encode() for t in suite.tasks]
+    for path in REPOSITORY.rglob("*"):
+        if ".git" in path.parts or "__pycache__" in path.parts or not path.is_file():
+            continue
+        content = path.read_bytes()
+        assert not [m for m in markers if m in content], path
+    with pytest.raises(StoreError, match="decryption failed"):
+        open_store(designation_store(), "designation", store.parse_key(store.new_key()))
+
+
+def test_unsealing_gives_back_the_authored_folders(
+    sealed: Path, key: bytes, tmp_path: Path
+) -> None:
+    folders = unseal_folders(sealed, "calibration", key, tmp_path / "out")
+    assert sorted(f.name for f in folders) == sorted(
+        p.name for p in task_folders(calibration_folder())
+    )
+    for folder in folders:
+        authored = calibration_folder() / folder.name
+        assert (folder / "task.yaml").read_text() == (authored / "task.yaml").read_text()
+        assert load_folder(folder) == load_folder(authored)
+        assert (folder / "task.yaml").stat().st_mode & 0o777 == 0o600
+    with pytest.raises(StoreError, match="not empty"):
+        unseal_folders(sealed, "calibration", key, tmp_path / "out")
+
+
+def test_unsealing_refuses_a_file_name_that_climbs_out(
+    tmp_path: Path, key: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read = store.read_folder
+
+    def with_an_escape(folder: Path) -> tuple[object, dict[str, bytes]]:
+        data, files = read(folder)
+        return data, {**files, "../escape.txt": b"x"}
+
+    monkeypatch.setattr(store, "read_folder", with_an_escape)
+    path = tmp_path / "bad.store"
+    seal_folders([calibration_folder() / "web-notes-idor"], "calibration", "1", key, path)
+    with pytest.raises(StoreError, match=r"escape\.txt"):
+        unseal_folders(path, "calibration", key, tmp_path / "out" / "inner")
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "escape.txt").exists()

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from clearinghouse.frontier.store import open_store, parse_key
 from clearinghouse.frontier.tasks import (
     Category,
     TaskFormatError,
     calibration_folder,
+    designation_store,
     load_folder,
     load_suite_folder,
     parse,
@@ -20,14 +23,10 @@ from clearinghouse.frontier.tasks import (
 
 def test_the_calibration_suite_loads_and_spans_the_categories() -> None:
     tasks = load_suite_folder(calibration_folder())
-    assert len(tasks) >= 8
-    assert {task.category for task in tasks} >= {
-        Category.CRYPTO,
-        Category.REVERSE,
-        Category.PWN,
-        Category.WEB,
-        Category.FORENSICS,
-    }
+    assert len(tasks) >= 20
+    by_category = Counter(task.category for task in tasks)
+    assert set(by_category) == set(Category) and min(by_category.values()) >= 2, by_category
+    assert {task.tier for task in tasks} == {1, 2, 3}
     assert len({task.canary for task in tasks}) == len(tasks)
     for task in tasks:
         assert task.solution and task.prompt
@@ -35,6 +34,22 @@ def test_the_calibration_suite_loads_and_spans_the_categories() -> None:
         # The canary marks the authored file, so leaked task text can be recognised.
         source = (calibration_folder() / task.id / "task.yaml").read_text()
         assert task.canary in source and "TRAINING CORPORA" in source
+
+
+def test_both_suites_together_have_thirty_tasks_across_every_category_and_tier(
+    designation_key: str,
+) -> None:
+    calibration = load_suite_folder(calibration_folder())
+    designation = open_store(designation_store(), "designation", parse_key(designation_key))
+    tasks = [*calibration, *designation.tasks]
+    assert len(tasks) >= 30
+    assert len({task.id for task in tasks}) == len({task.canary for task in tasks}) == len(tasks)
+    by_category = Counter(task.category for task in tasks)
+    assert set(by_category) == set(Category) and min(by_category.values()) >= 3, by_category
+    assert {task.tier for task in tasks} == {1, 2, 3, 4}
+    # Each designation task keeps its canary line through the sealing.
+    for task in designation.tasks:
+        assert task.canary and "flag{" not in task.prompt.replace("flag{...}", "")
 
 
 def _valid() -> dict[str, Any]:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import base64
 import re
 import shlex
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from inspect_ai.model import ModelOutput
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import bash
 
-from clearinghouse.frontier.tasks import TaskDefinition
+from clearinghouse.frontier.tasks import TaskDefinition, calibration_folder, designation_store
 
 FLAG_PATTERN = re.compile(r"flag\{[0-9a-f]{32}\}")
 _TOOL_TIMEOUT = 240
@@ -50,12 +50,13 @@ def solution_command(task: TaskDefinition) -> str:
 
 
 @solver
-def oracle_agent(tasks: dict[str, TaskDefinition]) -> Solver:
+def oracle_agent(commands: dict[str, str]) -> Solver:
+    """`commands`: task id → its `solution_command`. Only these strings reach the solver (and
+    so Inspect's record of its arguments), never the task's files, which may be binary."""
     shell = bash(timeout=_TOOL_TIMEOUT)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        task = tasks[str(state.metadata["task_id"])]
-        output = await shell(command=solution_command(task))
+        output = await shell(command=commands[str(state.metadata["task_id"])])
         return _submit(state, _last_line(str(output)), "oracle")
 
     return solve
@@ -83,7 +84,7 @@ def cheater_probes(sandbox_dir: str) -> dict[str, str]:
         ),
         "task sources on the host": (
             # Where this installation really keeps them, as a cheater who read the code would.
-            f"cat {Path(__file__).resolve().parent}/calibration/*/*.py "
+            f"cat {calibration_folder()}/*/*.py {designation_store()} "
             "/usr/lib/python3/dist-packages/clearinghouse/frontier/calibration/*/* 2>&1 | head -5"
         ),
         "process environments": (

@@ -9,7 +9,7 @@ import typer
 
 from clearinghouse import console
 from clearinghouse.cli_runtime import open_runtime, settings_or_exit
-from clearinghouse.frontier.store import CALIBRATION, StoreError, new_key
+from clearinghouse.frontier.store import CALIBRATION, DESIGNATION, SUITES, StoreError, new_key
 from clearinghouse.frontier.tasks import CALIBRATION_VERSION, TaskFormatError
 from clearinghouse.identity.policy import AccessDenied, Principal
 from clearinghouse.sandbox.interface import SandboxError
@@ -56,21 +56,31 @@ def seal(
 
 
 @app.command("controls")
-def controls(as_json: JsonOption = False, store: StoreOption = None) -> None:
-    """Run the oracle, cheater and idle agents on the calibration suite; exit 1 unless the
-    oracle scores 1.0 and the others 0.0 on every task."""
+def controls(
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    suite_name: Annotated[
+        str, typer.Option("--suite", help="calibration (default) or designation.")
+    ] = CALIBRATION,
+) -> None:
+    """Run the oracle, cheater and idle agents on a suite; exit 1 unless the oracle scores 1.0
+    and the others 0.0 on every task."""
     from clearinghouse.frontier import service
 
+    if suite_name not in SUITES:
+        console.fail(
+            f"unknown suite {suite_name!r}; use one of {', '.join(SUITES)}", console.EXIT_USAGE
+        )
     with open_runtime() as runtime:
         settings = runtime.settings
-        path = store or service.store_path(settings, CALIBRATION)
+        path = store or service.store_path(settings, suite_name)
         try:
-            if store is None and not path.exists():
+            if store is None and suite_name == CALIBRATION and not path.exists():
                 # The calibration tasks are public: seal them from the repository on first use.
                 service.seal_suite(settings, CALIBRATION, CALIBRATION_VERSION)
             with runtime.sessions() as session:
                 suite = service.open_suite(
-                    session, Principal.command_line(), settings, CALIBRATION, path
+                    session, Principal.command_line(), settings, suite_name, path
                 )
         except (StoreError, TaskFormatError, AccessDenied) as exc:
             console.fail(str(exc), console.EXIT_USAGE)
@@ -103,6 +113,28 @@ def controls(as_json: JsonOption = False, store: StoreOption = None) -> None:
         _print_tables(suite, results)
     if not passed:
         raise typer.Exit(console.EXIT_PROBLEM)
+
+
+@app.command("unseal")
+def unseal(
+    out: Annotated[Path, typer.Option("--out", help="A new folder for the task folders.")],
+    suite: Annotated[str, typer.Option(help="calibration or designation.")] = DESIGNATION,
+    store: StoreOption = None,
+) -> None:
+    """Decrypt a suite's store back into task folders, to edit them and seal them again
+    (evaluators only; audited). Keep the folder as private as the store's key."""
+    from clearinghouse.frontier import service
+
+    with open_runtime() as runtime:
+        path = store or service.store_path(runtime.settings, suite)
+        try:
+            with runtime.sessions() as session:
+                folders = service.unseal_suite(
+                    session, Principal.command_line(), runtime.settings, suite, path, out
+                )
+        except (StoreError, TaskFormatError, AccessDenied) as exc:
+            console.fail(str(exc), console.EXIT_USAGE)
+    console.stdout.print(f"unsealed {len(folders)} {suite} tasks into {out}", highlight=False)
 
 
 def _mean(scores: dict[str, float]) -> float:

@@ -17,7 +17,12 @@ from inspect_ai.solver import Solver
 from inspect_ai.util import SandboxEnvironmentSpec
 
 from clearinghouse.config import Settings
-from clearinghouse.frontier.agents import cheater_agent, idle_agent, oracle_agent
+from clearinghouse.frontier.agents import (
+    cheater_agent,
+    idle_agent,
+    oracle_agent,
+    solution_command,
+)
 from clearinghouse.frontier.environment import (
     SANDBOX_TYPE,
     BenchmarkSandboxConfig,
@@ -84,7 +89,7 @@ def run_controls(
 ) -> list[ControlResult]:
     tasks = {task.id: task for task in suite.tasks}
     solvers = {
-        "oracle": oracle_agent(tasks),
+        "oracle": oracle_agent({task.id: solution_command(task) for task in suite.tasks}),
         "cheater": cheater_agent(str(settings.sandbox_dir.resolve())),
         "idle": idle_agent(),
     }

@@ -33,6 +33,7 @@ __all__ = [
     "seal_suite",
     "store_path",
     "task_key",
+    "unseal_suite",
 ]
 
 
@@ -77,10 +78,11 @@ def open_suite(
     settings: Settings,
     suite: str,
     path: Path | None = None,
+    purpose: str = "open",
 ) -> Suite:
     """Decrypt a suite for `principal`; refused, failed and granted attempts are all audited."""
     path = path or store_path(settings, suite)
-    details: dict[str, object] = {"suite": suite, "store": path.name}
+    details: dict[str, object] = {"suite": suite, "store": path.name, "purpose": purpose}
     try:
         require(principal, DECRYPT)
     except AccessDenied as exc:
@@ -95,6 +97,22 @@ def open_suite(
     details |= {"suite_version": opened.version, "tasks": len(opened.tasks), "sha256": digest}
     _audit(session, principal, suite, "success", details)
     return opened
+
+
+def unseal_suite(
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    suite: str,
+    path: Path,
+    destination: Path,
+) -> list[Path]:
+    """Write a sealed suite back to authoring folders, to edit it and seal it again. It is a
+    decryption like any other: the evaluator role only, and audited."""
+    if destination.exists() and any(destination.iterdir()):
+        raise StoreError(f"{destination} is not empty: unseal into a new folder")
+    open_suite(session, principal, settings, suite, path, purpose="unseal")
+    return store.unseal_folders(path, suite, task_key(settings), destination)
 
 
 def _audit(

@@ -1,10 +1,10 @@
 """The encrypted task store: one file per suite, AES-256-GCM, the key outside the repository.
 
 Layout: a magic line, a JSON header line (format version, suite name, suite version, cipher,
-nonce), then the ciphertext of the suite's tasks (their `task.yaml` mappings and files, as
-JSON, zlib-compressed). The magic and header are the associated data, so a store cannot be
-passed off as another suite or version, nor its header edited, without decryption failing.
-Each sealing draws a fresh random 96-bit nonce.
+nonce), then the ciphertext of the suite's tasks (their `task.yaml` mappings and text, and
+their files, as JSON, zlib-compressed). The magic and header are the associated data, so a
+store cannot be passed off as another suite or version, nor its header edited, without
+decryption failing. Each sealing draws a fresh random 96-bit nonce.
 
 Only the service layer decrypts (after the policy check, with an audit entry); this module
 knows nothing of who asks.
@@ -22,16 +22,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from clearinghouse.frontier.tasks import TaskDefinition, TaskFormatError, parse, read_folder
+from clearinghouse.frontier.tasks import (
+    TASK_FILE,
+    TaskDefinition,
+    TaskFormatError,
+    parse,
+    read_folder,
+)
+from clearinghouse.sandbox.interface import InvalidRequest, work_relative
 
 MAGIC = b"CLEARINGHOUSE-FRONTIER-TASKS\n"
 FORMAT_VERSION = 1
 CIPHER = "AES-256-GCM"
 CALIBRATION = "calibration"  # public, authored in the repository
-DESIGNATION = "designation"  # held out: authored and sealed outside the repository
+DESIGNATION = "designation"  # held out: kept sealed, never as plaintext in the repository
 SUITES = (CALIBRATION, DESIGNATION)
 _SUITE_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+-]{0,31}$")
 _MAX_HEADER = 4096
@@ -93,7 +101,12 @@ def seal_folders(
         data, files = read_folder(folder)
         parse(data, files, str(folder))  # refuse to seal a task that would not load
         records.append(
-            {"task": data, "files": {n: base64.b64encode(b).decode() for n, b in files.items()}}
+            {
+                "task": data,
+                # The text too, so that unsealing gives back its comments (the canary line).
+                "source": (folder / TASK_FILE).read_text(encoding="utf-8"),
+                "files": {n: base64.b64encode(b).decode() for n, b in files.items()},
+            }
         )
     ids = [record["task"]["id"] for record in records]
     if len(set(ids)) != len(ids) or not ids:
@@ -147,6 +160,57 @@ def read_header(path: Path) -> tuple[StoreHeader, bytes, bytes]:
 
 def open_store(path: Path, suite: str, key: bytes) -> Suite:
     """Decrypt and parse a suite; StoreError if it is not `suite` or fails authentication."""
+    header, records = _decrypt(path, suite, key)
+    return Suite(suite, header.suite_version, _tasks(records, f"{path} [{suite}]"))
+
+
+def _tasks(records: list[dict[str, Any]], where: str) -> tuple[TaskDefinition, ...]:
+    try:
+        return tuple(
+            parse(
+                record["task"],
+                {n: base64.b64decode(b) for n, b in record["files"].items()},
+                where,
+            )
+            for record in records
+        )
+    except TaskFormatError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StoreError(f"{where}: the decrypted suite is malformed: {exc}") from None
+
+
+def unseal_folders(path: Path, suite: str, key: bytes, destination: Path) -> list[Path]:
+    """Write a store's tasks back as authoring folders under `destination` (which must be
+    new or empty), private to the caller: the way to edit a suite that is kept only sealed."""
+    if destination.exists() and any(destination.iterdir()):
+        raise StoreError(f"{destination} is not empty: unseal into a new folder")
+    _, records = _decrypt(path, suite, key)
+    tasks = _tasks(records, f"{path} [{suite}]")  # every task loads, or nothing is written
+    planned: dict[Path, bytes] = {}
+    for task, record in zip(tasks, records, strict=True):
+        folder = Path(task.id)
+        source = record.get("source")
+        planned[folder / TASK_FILE] = (
+            source if isinstance(source, str) else yaml.safe_dump(record["task"])
+        ).encode()
+        for name, encoded in record["files"].items():
+            try:
+                inside = work_relative(name)
+            except InvalidRequest as exc:
+                raise StoreError(f"{path}: task {task.id}: file {name!r}: {exc}") from None
+            planned[folder / inside] = base64.b64decode(encoded)
+    destination.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for relative, content in planned.items():
+        target = destination / relative
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        with os.fdopen(os.open(target, flags, 0o600), "wb") as out:
+            out.write(content)
+    return [destination / task.id for task in tasks]
+
+
+def _decrypt(path: Path, suite: str, key: bytes) -> tuple[StoreHeader, list[dict[str, Any]]]:
     header, header_bytes, ciphertext = read_header(path)
     if header.suite != suite:
         raise StoreError(f"{path} holds the {header.suite} suite, not {suite}")
@@ -158,16 +222,9 @@ def open_store(path: Path, suite: str, key: bytes) -> Suite:
         ) from None
     try:
         content: dict[str, Any] = json.loads(zlib.decompress(plaintext))
-        tasks = tuple(
-            parse(
-                record["task"],
-                {n: base64.b64decode(b) for n, b in record["files"].items()},
-                f"{path} [{suite}]",
-            )
-            for record in content["tasks"]
-        )
-    except TaskFormatError:
-        raise
+        records = content["tasks"]
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise TypeError("tasks must be a list of records")
     except (ValueError, KeyError, TypeError, zlib.error) as exc:
         raise StoreError(f"{path}: the decrypted suite is malformed: {exc}") from None
-    return Suite(suite, header.suite_version, tasks)
+    return header, records

@@ -42,6 +42,7 @@ _TASK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 TASK_FILE = "task.yaml"
 MAX_TASK_BYTES = 8 * 1024 * 1024  # all of a task's files together
 CALIBRATION_VERSION = "2026.11.0"  # of the calibration tasks in frontier-tasks/calibration
+DESIGNATION_VERSION = "2026.11.0"  # of the designation tasks sealed in frontier-tasks/
 
 
 class TaskFormatError(ValueError):
@@ -252,3 +253,12 @@ def calibration_folder() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[3] / "frontier-tasks" / "calibration"
+
+
+def designation_store() -> Path:
+    """The held-out designation tasks as the repository keeps them: only sealed, never as
+    plaintext (docs/frontier.md says with which key, and why)."""
+    packaged = Path(__file__).resolve().parents[1] / "_frontier_tasks" / "designation.store"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "frontier-tasks" / "designation.store"
