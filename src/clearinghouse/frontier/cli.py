@@ -70,7 +70,7 @@ def controls(as_json: JsonOption = False, store: StoreOption = None) -> None:
                 service.seal_suite(settings, CALIBRATION, CALIBRATION_VERSION)
             with runtime.sessions() as session:
                 suite = service.open_suite(
-                    session, Principal.command_line(), settings, CALIBRATION, path
+                    session, Principal.evaluator_command_line(), settings, CALIBRATION, path
                 )
         except (StoreError, TaskFormatError, AccessDenied) as exc:
             console.fail(str(exc), console.EXIT_USAGE)
