@@ -18,9 +18,16 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from clearinghouse.config import Settings
 from clearinghouse.db import utcnow
-from clearinghouse.frontier import store
-from clearinghouse.frontier.controls import ControlResult, run_controls
-from clearinghouse.frontier.models import FAILED, FINISHED, RUNNING, FrontierResult, FrontierRun
+from clearinghouse.frontier import controls, store
+from clearinghouse.frontier.controls import ControlResult
+from clearinghouse.frontier.models import (
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    RUNNING,
+    FrontierResult,
+    FrontierRun,
+)
 from clearinghouse.frontier.policy import ThresholdPolicy, Verdict, decide, load_policy
 from clearinghouse.frontier.runs import ModelRunSpec, RunSetupError, check_spec, run_model
 from clearinghouse.frontier.statistics import Outcome, Summary, summarize
@@ -30,6 +37,7 @@ from clearinghouse.identity.audit.service import AuditEvent
 from clearinghouse.identity.audit.service import record as record_audit
 from clearinghouse.identity.policy import AccessDenied, Principal, require
 from clearinghouse.sandbox import service as sandbox_service
+from clearinghouse.sandbox import stale
 
 DECRYPT = "frontier.tasks.decrypt"
 START_RUN = "frontier.runs.start"
@@ -120,6 +128,14 @@ def open_suite(
     return opened
 
 
+def run_controls(
+    settings: Settings, suite: Suite, agents: tuple[str, ...] = tuple(controls.EXPECTED)
+) -> list[ControlResult]:
+    # A runner killed earlier may have left sandboxes behind: clear them before starting more.
+    sandbox_service.sweep(settings)
+    return controls.run_controls(settings, suite, agents)
+
+
 # -- runs -------------------------------------------------------------------------------------
 
 
@@ -165,11 +181,13 @@ def run_suite(
             epochs=spec.epochs,
             status=RUNNING,
             started_by=principal.label,
+            runner=stale.this_process(),
         )
         session.add(run)
         session.flush()
         _audit_run(session, principal, START_RUN, "success", run, {"model": spec.model})
         run_id = run.id
+        _close_interrupted(session, run_id)
     # A runner killed earlier may have left sandboxes behind: clear them before starting more.
     sandbox_service.sweep(settings)
     try:
@@ -218,6 +236,15 @@ def run_suite(
         )
         session.refresh(run)
         return run
+
+
+def _close_interrupted(session: Session, current: str) -> None:
+    """Runs still `running` whose runner process is gone were killed: say so."""
+    for run in session.scalars(select(FrontierRun).where(FrontierRun.status == RUNNING)):
+        if run.id != current and not stale.process_alive(run.runner):
+            run.status, run.finished_at = INTERRUPTED, utcnow()
+            run.error = "the process running it stopped before it finished"
+    session.commit()
 
 
 def list_runs(session: Session, principal: Principal, limit: int = 50) -> list[FrontierRun]:

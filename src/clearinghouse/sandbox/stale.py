@@ -43,21 +43,34 @@ def _start_time(pid: int) -> str | None:
     return stat.rpartition(")")[2].split()[19]
 
 
+def this_process() -> str:
+    """This process as "pid start-time": what `process_alive` checks."""
+    pid = os.getpid()
+    return f"{pid} {_start_time(pid)}"
+
+
+def process_alive(identity: str | None) -> bool:
+    try:
+        pid_text, start = (identity or "").split()
+        return _start_time(int(pid_text)) == start
+    except ValueError:
+        return False
+
+
 def mark_owner(run_dir: Path) -> None:
     """Record that this process owns the run (right after its folder is made)."""
-    pid = os.getpid()
     descriptor = os.open(run_dir / OWNER_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as owner:
-        owner.write(f"{pid} {_start_time(pid)}\n")
+        owner.write(this_process() + "\n")
 
 
 def owner_alive(run_dir: Path) -> bool | None:
     """True or False for a run with an owner file; None when it has none."""
     try:
-        pid_text, start = (run_dir / OWNER_FILE).read_text().split()
-    except (OSError, ValueError):
+        identity = (run_dir / OWNER_FILE).read_text()
+    except OSError:
         return None
-    return _start_time(int(pid_text)) == start
+    return process_alive(identity.strip())
 
 
 def _mounts_under(path: Path) -> list[Path]:
