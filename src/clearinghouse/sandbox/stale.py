@@ -20,9 +20,10 @@ from pathlib import Path
 from clearinghouse.sandbox import cgroups, workdir
 
 OWNER_FILE = "owner"
-# A run folder is made and then its owner written at once; one without an owner this old was
-# made by an older version (or its maker died in between).
-_UNOWNED_GRACE_SECONDS = 600.0
+# A run folder is made and then its owner written at once; one without an owner was made by an
+# older version (or its maker died in between). Such a folder is cleared only when it is older
+# than any run could last, since processes of an older version may share the sandbox dir.
+_UNOWNED_GRACE_SECONDS = 6 * 3600.0
 
 
 @dataclass
