@@ -48,8 +48,9 @@ def test_a_scripted_model_solves_one_task_and_fails_the_other(
         tmp_path / "data",
         CLEARINGHOUSE_SANDBOX_DIR=str(sandbox_root),
         CLEARINGHOUSE_FRONTIER_TASK_KEY=task_key,
-        SCRIPTED_API_KEY=API_KEY,
+        REPLAY_KEY=API_KEY,  # named with --api-key-env (the default, NAME_API_KEY, is unset)
     )
+    env.pop("SCRIPTED_API_KEY", None)
     store = _two_task_store(tmp_path, task_key)
     endpoint = _endpoint()
     with serving(endpoint) as base_url:
@@ -59,6 +60,7 @@ def test_a_scripted_model_solves_one_task_and_fails_the_other(
             "--base-url", base_url,
             "--store", str(store),
             "--epochs", "2",
+            "--api-key-env", "REPLAY_KEY",
             "--json",
             env=env,
             timeout=600,
