@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("epochs", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("started_by", sa.String(length=320), nullable=False),
-        sa.Column("runner", sa.String(length=60), nullable=True),
+        sa.Column("runner", sa.String(length=300), nullable=True),
         sa.Column("started_at", clearinghouse.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("finished_at", clearinghouse.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("verdict", sa.String(length=20), nullable=True),

@@ -34,8 +34,8 @@ class FrontierRun(Base):
     epochs: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), index=True)
     started_by: Mapped[str] = mapped_column(String(320))
-    # The process running it ("pid start-time"), to tell a killed run from a running one.
-    runner: Mapped[str | None] = mapped_column(String(60))
+    # The process running it ("host pid start-time"), to tell a killed run from a running one.
+    runner: Mapped[str | None] = mapped_column(String(300))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The verdict of the threshold policy at the time the run finished.

@@ -10,6 +10,7 @@ audited too.
 from __future__ import annotations
 
 import hashlib
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,7 +182,7 @@ def run_suite(
             epochs=spec.epochs,
             status=RUNNING,
             started_by=principal.label,
-            runner=stale.this_process(),
+            runner=_runner(),
         )
         session.add(run)
         session.flush()
@@ -238,10 +239,18 @@ def run_suite(
         return run
 
 
-def _close_interrupted(session: Session, current: str) -> None:
-    """Runs still `running` whose runner process is gone were killed: say so."""
+def _runner() -> str:
+    """This process, as "host pid start-time"."""
+    return f"{socket.gethostname()} {stale.this_process()}"
+
+
+def _close_interrupted(session: Session, current: str | None = None) -> None:
+    """Runs of this host still `running` whose runner process is gone were killed: say so.
+    (A run of another host is left as it is: its process cannot be checked from here.)"""
+    host = socket.gethostname()
     for run in session.scalars(select(FrontierRun).where(FrontierRun.status == RUNNING)):
-        if run.id != current and not stale.process_alive(run.runner):
+        run_host, _, process = (run.runner or "").partition(" ")
+        if run.id != current and run_host == host and not stale.process_alive(process):
             run.status, run.finished_at = INTERRUPTED, utcnow()
             run.error = "the process running it stopped before it finished"
     session.commit()
@@ -249,6 +258,7 @@ def _close_interrupted(session: Session, current: str) -> None:
 
 def list_runs(session: Session, principal: Principal, limit: int = 50) -> list[FrontierRun]:
     require(principal, READ_RUNS)
+    _close_interrupted(session)
     query = select(FrontierRun).order_by(FrontierRun.started_at.desc()).limit(limit)
     return list(session.scalars(query))
 
@@ -256,6 +266,7 @@ def list_runs(session: Session, principal: Principal, limit: int = 50) -> list[F
 def get_run(session: Session, principal: Principal, run_id: str) -> FrontierRun:
     """A run by its id or a unique prefix of it (as `runs` prints them)."""
     require(principal, READ_RUNS)
+    _close_interrupted(session)
     if len(run_id) < 4:
         raise LookupError("give at least 4 characters of the run's id")
     found = list(
