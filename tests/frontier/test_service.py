@@ -102,3 +102,20 @@ def test_a_failed_decryption_is_audited(keyed: Runtime) -> None:
 def test_no_key_is_a_clear_error(runtime: Runtime) -> None:
     with pytest.raises(StoreError, match="CLEARINGHOUSE_FRONTIER_TASK_KEY"):
         service.seal_suite(runtime.settings, "calibration", "1")
+
+
+def test_runs_are_for_evaluators_and_a_refusal_is_audited(keyed: Runtime) -> None:
+    chief = PEOPLE["coordinator admin"]
+    spec = service.ModelRunSpec(model="openai-api/acme/m", base_url="http://127.0.0.1:9/v1")
+    with pytest.raises(AccessDenied):
+        service.run_suite(keyed.sessions, chief, keyed.settings, spec, "calibration")
+    [entry] = _entries(keyed)
+    assert (entry.action, entry.outcome, entry.actor) == (
+        "frontier.runs.start",
+        "denied",
+        chief.email,
+    )
+    with keyed.sessions() as session, pytest.raises(AccessDenied):
+        service.list_runs(session, chief)
+    with keyed.sessions() as session:
+        assert service.list_runs(session, Principal.evaluator_command_line()) == []
