@@ -172,6 +172,10 @@ def run_suite(
             _audit_run(session, principal, START_RUN, "denied", None, {"reason": str(exc)})
             raise
         check_spec(spec)  # before decrypting anything
+        if policy.aggregate == "pass_at_k" and spec.epochs < policy.k:
+            raise RunSetupError(
+                f"policy {policy.version} judges pass@{policy.k}: use --epochs {policy.k} or more"
+            )
         suite = open_suite(session, principal, settings, suite_name, store)
         run = FrontierRun(
             model=spec.model,
