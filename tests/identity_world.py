@@ -15,6 +15,7 @@ from clearinghouse.identity.vocabulary import (
     OrgKind,
     OrgRole,
     OrgSize,
+    PlatformRole,
     Scope,
     Sector,
 )
@@ -81,6 +82,11 @@ def build_world(runtime: Runtime) -> World:
         world.organizations["coordination"] = admin.organization_id
         world.users["coordinator_admin"] = admin.email
         world.user_ids["coordinator_admin"] = admin.id
+        evaluator = service.create_coordinator_admin(
+            session, ORIGIN, "eval@coord.example", "Eval", PASSWORD, PlatformRole.EVALUATOR
+        )
+        world.users["evaluator"] = evaluator.email
+        world.user_ids["evaluator"] = evaluator.id
         for key, data in {
             "hospital": OrganizationIn(
                 name="Valley County Hospital",
@@ -112,7 +118,6 @@ def build_world(runtime: Runtime) -> World:
         world.users[key] = email
     # The analyst gets the platform-wide coordinator role (there is no API for that: by design).
     from clearinghouse.identity.models import User
-    from clearinghouse.identity.vocabulary import PlatformRole
 
     with db.transaction(runtime.sessions) as session:
         analyst = session.get(User, world.user_ids["coordinator"])

@@ -87,7 +87,13 @@ def worker(
     processes: Annotated[bool, typer.Option(help="Use processes instead of threads.")] = False,
 ) -> None:
     """Run job consumers in this process, apart from the web server."""
+    from clearinghouse.sandbox import service as sandbox_service
+
     with open_runtime() as runtime:
+        # A worker killed earlier may have left sandbox runs (validations) behind.
+        swept = sandbox_service.sweep(runtime.settings)
+        if swept.runs:
+            console.stderr.print(f"worker: cleared {len(swept.runs)} abandoned sandbox run(s)")
         console.stderr.print(
             f"worker: {workers} {'processes' if processes else 'threads'} on the "
             f"{runtime.queue.backend} queue; Ctrl-C stops",

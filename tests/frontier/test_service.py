@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -34,7 +33,9 @@ def test_the_evaluator_decrypts_and_it_is_audited(keyed: Runtime) -> None:
     path = service.seal_suite(keyed.settings, "calibration", "2026.11.0")
     assert path.parent == keyed.settings.data_dir.resolve() / "frontier"
     with keyed.sessions() as session:
-        suite = service.open_suite(session, Principal.command_line(), keyed.settings, "calibration")
+        suite = service.open_suite(
+            session, Principal.evaluator_command_line(), keyed.settings, "calibration"
+        )
     assert len(suite.tasks) >= 8
     [entry] = _entries(keyed)
     assert (entry.action, entry.outcome, entry.actor) == (
@@ -53,11 +54,17 @@ PEOPLE = {
         via="session", user_id="u1", email="c@ch.example", platform_role=PlatformRole.COORDINATOR
     ),
     "org admin": Principal(via="session", user_id="u2", email="a@eval.example", role=OrgRole.ADMIN),
-    "token of a coordinator admin": Principal(
+    "coordinator admin": Principal(
+        via="session",
+        user_id="u5",
+        email="d@ch.example",
+        platform_role=PlatformRole.COORDINATOR_ADMIN,
+    ),
+    "token of an evaluator": Principal(
         via="token",
         user_id="u3",
         email="b@ch.example",
-        platform_role=PlatformRole.COORDINATOR_ADMIN,
+        platform_role=PlatformRole.EVALUATOR,
         scopes=frozenset(Scope),
         token_id="t",
     ),
@@ -74,18 +81,22 @@ def test_others_are_refused_and_that_is_audited(keyed: Runtime, who: str) -> Non
     assert entry.actor == PEOPLE[who].email
 
 
-def test_a_session_of_a_coordinator_admin_may_decrypt(keyed: Runtime) -> None:
+def test_a_session_of_an_evaluator_may_decrypt(keyed: Runtime) -> None:
     service.seal_suite(keyed.settings, "calibration", "1")
-    chief = replace(PEOPLE["token of a coordinator admin"], via="session", scopes=None)
+    evaluator = Principal(
+        via="session", user_id="u4", email="e@ch.example", platform_role=PlatformRole.EVALUATOR
+    )
     with keyed.sessions() as session:
-        assert service.open_suite(session, chief, keyed.settings, "calibration").tasks
+        assert service.open_suite(session, evaluator, keyed.settings, "calibration").tasks
 
 
 def test_a_failed_decryption_is_audited(keyed: Runtime) -> None:
     service.seal_suite(keyed.settings, "calibration", "1")
     keyed.settings = keyed.settings.model_copy(update={"frontier_task_key": SecretStr(new_key())})
     with keyed.sessions() as session, pytest.raises(StoreError, match="decryption failed"):
-        service.open_suite(session, Principal.command_line(), keyed.settings, "calibration")
+        service.open_suite(
+            session, Principal.evaluator_command_line(), keyed.settings, "calibration"
+        )
     [entry] = _entries(keyed)
     assert entry.outcome == "failure" and "decryption failed" in entry.details["reason"]
 
@@ -104,9 +115,31 @@ def test_unsealing_is_a_decryption_for_the_evaluator_only(keyed: Runtime, tmp_pa
     assert not (tmp_path / "a").exists()
     with keyed.sessions() as session:
         folders = service.unseal_suite(
-            session, Principal.command_line(), keyed.settings, "calibration", path, tmp_path / "b"
+            session,
+            Principal.evaluator_command_line(),
+            keyed.settings,
+            "calibration",
+            path,
+            tmp_path / "b",
         )
     assert folders and all((folder / "task.yaml").is_file() for folder in folders)
     denied, granted = _entries(keyed)
     assert (denied.outcome, denied.details["purpose"]) == ("denied", "unseal")
     assert (granted.outcome, granted.details["purpose"]) == ("success", "unseal")
+
+
+def test_runs_are_for_evaluators_and_a_refusal_is_audited(keyed: Runtime) -> None:
+    chief = PEOPLE["coordinator admin"]
+    spec = service.ModelRunSpec(model="openai-api/acme/m", base_url="http://127.0.0.1:9/v1")
+    with pytest.raises(AccessDenied):
+        service.run_suite(keyed.sessions, chief, keyed.settings, spec, "calibration")
+    [entry] = _entries(keyed)
+    assert (entry.action, entry.outcome, entry.actor) == (
+        "frontier.runs.start",
+        "denied",
+        chief.email,
+    )
+    with keyed.sessions() as session, pytest.raises(AccessDenied):
+        service.list_runs(session, chief)
+    with keyed.sessions() as session:
+        assert service.list_runs(session, Principal.evaluator_command_line()) == []

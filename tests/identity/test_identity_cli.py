@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from clearinghouse.app import create_app
 from clearinghouse.config import load_settings
+from clearinghouse.identity.models import User
 from clearinghouse.runtime import Runtime
 from tests.helpers import cli_env, run_cli
 
@@ -114,3 +116,26 @@ def test_organizations_from_the_command_line(tmp_path: Path):
     assert [o["name"] for o in listed] == ["Lakeside Water Authority"]
     table = run_cli("orgs", "list", env=env)
     assert "Lakeside Water" in table.stdout
+
+
+def test_an_evaluator_is_made_from_the_command_line_and_manages_no_one(tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
+    env = cli_env(tmp_path / "var")
+    created = run_cli(
+        "admin", "create", "--email", "eval@coord.example", "--role", "evaluator", "--json",
+        env=env, stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["platform_role"] == "evaluator"
+    monkeypatch.setenv("CLEARINGHOUSE_DATA_DIR", str(tmp_path / "var"))
+    runtime = Runtime.create(load_settings())
+    try:
+        with runtime.sessions() as session:
+            user = session.scalars(select(User).where(User.email == "eval@coord.example")).one()
+            assert (user.platform_role, user.role) == ("evaluator", "member")
+    finally:
+        runtime.close()
+    bad = run_cli(
+        "admin", "create", "--email", "x@coord.example", "--role", "coordinator",
+        env=env, stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert bad.returncode == 2 and "--role must be" in bad.stderr

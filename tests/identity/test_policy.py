@@ -155,15 +155,25 @@ def test_an_undeclared_action_is_a_programming_error():
         policy.decide(Principal.anonymous(), "no.such.action")
 
 
-def test_only_a_coordinator_admin_session_decrypts_the_benchmark_tasks():
-    action = "frontier.tasks.decrypt"
-    chief = person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR_ADMIN)
-    assert policy.decide(chief, action).allowed
-    assert policy.decide(Principal.command_line(), action).allowed
-    assert (
-        policy.decide(person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR), action).status
-        == 403
-    )
+@pytest.mark.parametrize(
+    "action", ["frontier.tasks.decrypt", "frontier.runs.start", "frontier.runs.read"]
+)
+def test_only_an_evaluator_session_runs_the_benchmark_and_decrypts_its_tasks(action: str):
+    evaluator = person(OrgRole.MEMBER, platform=PlatformRole.EVALUATOR)
+    assert policy.decide(evaluator, action).allowed
+    assert policy.decide(Principal.evaluator_command_line(), action).allowed
+    # Not the coordinators, not even their admins, nor the plain command line's principal.
+    for platform in (PlatformRole.COORDINATOR, PlatformRole.COORDINATOR_ADMIN):
+        assert policy.decide(person(OrgRole.ADMIN, platform=platform), action).status == 403
+    assert policy.decide(Principal.command_line(), action).status == 403
     assert policy.decide(person(OrgRole.ADMIN), action).status == 403
-    chief_token = person(OrgRole.ADMIN, platform=PlatformRole.COORDINATOR_ADMIN, scopes=set(Scope))
-    assert policy.decide(chief_token, action).status == 403
+    evaluator_token = person(OrgRole.MEMBER, platform=PlatformRole.EVALUATOR, scopes=set(Scope))
+    assert policy.decide(evaluator_token, action).status == 403
+
+
+def test_an_evaluator_has_no_coordinator_powers():
+    evaluator = person(OrgRole.MEMBER, platform=PlatformRole.EVALUATOR)
+    for action in ("system.read", "audit.read", "organizations.browse", "organizations.create"):
+        assert policy.decide(evaluator, action).status == 403
+    assert not PlatformRole.COORDINATOR_ADMIN.at_least(PlatformRole.EVALUATOR)
+    assert not PlatformRole.EVALUATOR.at_least(PlatformRole.COORDINATOR)

@@ -9,6 +9,7 @@ import typer
 
 from clearinghouse import console
 from clearinghouse.cli_runtime import open_runtime, settings_or_exit
+from clearinghouse.frontier import run_cli
 from clearinghouse.frontier.store import CALIBRATION, DESIGNATION, SUITES, StoreError, new_key
 from clearinghouse.frontier.tasks import CALIBRATION_VERSION, TaskFormatError
 from clearinghouse.identity.policy import AccessDenied, Principal
@@ -21,8 +22,10 @@ if TYPE_CHECKING:
 # The benchmark's service imports Inspect, which takes seconds: only its own commands import it.
 
 app = typer.Typer(
-    help="The frontier-model cyber benchmark: task stores and controls.", no_args_is_help=True
+    help="The frontier-model cyber benchmark: task stores, controls, model runs.",
+    no_args_is_help=True,
 )
+run_cli.register(app)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 StoreOption = Annotated[
     Path | None, typer.Option("--store", help="The store file; default: in the data dir.")
@@ -80,7 +83,7 @@ def controls(
                 service.seal_suite(settings, CALIBRATION, CALIBRATION_VERSION)
             with runtime.sessions() as session:
                 suite = service.open_suite(
-                    session, Principal.command_line(), settings, suite_name, path
+                    session, Principal.evaluator_command_line(), settings, suite_name, path
                 )
         except (StoreError, TaskFormatError, AccessDenied) as exc:
             console.fail(str(exc), console.EXIT_USAGE)
@@ -130,7 +133,7 @@ def unseal(
         try:
             with runtime.sessions() as session:
                 folders = service.unseal_suite(
-                    session, Principal.command_line(), runtime.settings, suite, path, out
+                    session, Principal.evaluator_command_line(), runtime.settings, suite, path, out
                 )
         except (StoreError, TaskFormatError, AccessDenied) as exc:
             console.fail(str(exc), console.EXIT_USAGE)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inspect_ai import Task, eval
+from inspect_ai.agent import Agent
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.log import EvalLog
 from inspect_ai.scorer import CORRECT
@@ -73,7 +74,7 @@ def samples(suite: Suite) -> list[Sample]:
     ]
 
 
-def benchmark_task(suite: Suite, catalog: str, solver: Solver, name: str) -> Task:
+def benchmark_task(suite: Suite, catalog: str, solver: Solver | Agent, name: str) -> Task:
     return Task(
         dataset=MemoryDataset(samples(suite), name=f"frontier-{suite.name}"),
         solver=solver,

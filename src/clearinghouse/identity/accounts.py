@@ -86,9 +86,15 @@ def sign_out(session: Session, actor: Principal, origin: Origin, raw_session: st
 
 
 def create_coordinator_admin(
-    session: Session, origin: Origin, email: str, name: str, password: str
+    session: Session,
+    origin: Origin,
+    email: str,
+    name: str,
+    password: str,
+    platform_role: PlatformRole = PlatformRole.COORDINATOR_ADMIN,
 ) -> User:
-    """The first coordinator admin (or another one), in the coordinators' organization."""
+    """The first coordinator admin (or another one), or an evaluator, in the coordinators'
+    organization. An evaluator is only a member there: it manages no one."""
     try:
         email = normalize_email(email)
         hashing.check_password_rules(password, email=email)
@@ -109,8 +115,8 @@ def create_coordinator_admin(
         email=email,
         name=name or email.split("@")[0],
         organization_id=organization.id,
-        role=OrgRole.ADMIN,
-        platform_role=PlatformRole.COORDINATOR_ADMIN,
+        role=OrgRole.ADMIN if platform_role is PlatformRole.COORDINATOR_ADMIN else OrgRole.MEMBER,
+        platform_role=platform_role,
         password_hash=hashing.hash_password(password),
     )
     session.add(user)
@@ -124,7 +130,7 @@ def create_coordinator_admin(
         resource_type="user",
         resource_id=user.id,
         email=email,
-        platform_role=PlatformRole.COORDINATOR_ADMIN.value,
+        platform_role=platform_role.value,
     )
     return user
 

@@ -12,7 +12,14 @@ from clearinghouse.cli_runtime import open_runtime
 from clearinghouse.identity import service
 from clearinghouse.identity.policy import AccessDenied, Principal
 from clearinghouse.identity.schemas import OrganizationIn, Origin, TokenIn
-from clearinghouse.identity.vocabulary import FinderType, OrgKind, OrgSize, Scope, Sector
+from clearinghouse.identity.vocabulary import (
+    FinderType,
+    OrgKind,
+    OrgSize,
+    PlatformRole,
+    Scope,
+    Sector,
+)
 from clearinghouse.problems import one_line
 
 admin_app = typer.Typer(help="Coordinator admin accounts.", no_args_is_help=True)
@@ -38,17 +45,27 @@ def _read_password(confirm: bool = True) -> str:
 def admin_create(
     email: Annotated[str, typer.Option(help="The admin's email (their sign-in name).")],
     name: Annotated[str, typer.Option(help="The admin's name.")] = "",
+    role: Annotated[
+        str,
+        typer.Option(help="coordinator_admin, or evaluator (runs the frontier benchmark)."),
+    ] = PlatformRole.COORDINATOR_ADMIN.value,
     as_json: JsonOption = False,
 ) -> None:
-    """Make a coordinator admin (the first account). The password comes from stdin or a prompt."""
+    """Make a coordinator admin (the first account) or an evaluator. The password comes from
+    stdin or a prompt."""
+    if role not in (PlatformRole.COORDINATOR_ADMIN, PlatformRole.EVALUATOR):
+        console.fail("--role must be coordinator_admin or evaluator", console.EXIT_USAGE)
     password = _read_password()
     with open_runtime() as runtime:
         try:
             with db.transaction(runtime.sessions) as session:
-                user = service.create_coordinator_admin(session, CLI_ORIGIN, email, name, password)
+                user = service.create_coordinator_admin(
+                    session, CLI_ORIGIN, email, name, password, PlatformRole(role)
+                )
                 result = {
                     "id": user.id,
                     "email": user.email,
+                    "platform_role": role,
                     "organization": service.COORDINATOR_ORGANIZATION,
                 }
         except service.IdentityError as exc:
@@ -57,7 +74,8 @@ def admin_create(
         console.print_json(result)
     else:
         console.stdout.print(
-            f"created coordinator admin [bold]{result['email']}[/] in {result['organization']}",
+            f"created {str(result['platform_role']).replace('_', ' ')} [bold]{result['email']}[/] "
+            f"in {result['organization']}",
             highlight=False,
         )
 

@@ -48,6 +48,12 @@ class Principal:
         """Whoever runs `clearinghouse` on the server already holds the database: full power."""
         return cls(via="cli", platform_role=PlatformRole.COORDINATOR_ADMIN)
 
+    @classmethod
+    def evaluator_command_line(cls) -> Principal:
+        """The server's command line acting as the evaluator, for `clearinghouse frontier`:
+        whoever runs it holds the task key and the database anyway; it is audited as `cli`."""
+        return cls(via="cli", platform_role=PlatformRole.EVALUATOR)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -178,11 +184,22 @@ ACTIONS: dict[str, Rule] = {
     "audit.read": Rule(
         "search the audit log", scope=Scope.AUDIT_READ, platform_role=PlatformRole.COORDINATOR
     ),
-    # The benchmark's tasks are confidential: only the platform's evaluators decrypt them (for
-    # now its coordinator admins; no API token, so a leaked token cannot read the suite).
+    # The benchmark is the evaluators' alone: its tasks are confidential, and a run's results
+    # on a model are pre-release information. Never with an API token, so that a leaked token
+    # can neither read the suite nor spend a model developer's access.
     "frontier.tasks.decrypt": Rule(
         "decrypt the frontier benchmark's task suites",
-        platform_role=PlatformRole.COORDINATOR_ADMIN,
+        platform_role=PlatformRole.EVALUATOR,
+        session_only=True,
+    ),
+    "frontier.runs.start": Rule(
+        "run the frontier benchmark against a model",
+        platform_role=PlatformRole.EVALUATOR,
+        session_only=True,
+    ),
+    "frontier.runs.read": Rule(
+        "see the frontier benchmark's runs, scores and verdicts",
+        platform_role=PlatformRole.EVALUATOR,
         session_only=True,
     ),
 }

@@ -61,9 +61,15 @@ class PlatformRole(StrEnum):
 
     COORDINATOR = "coordinator"  # sees across tenants, coordinates cases
     COORDINATOR_ADMIN = "coordinator_admin"  # also manages organizations and accounts
+    # Runs the frontier benchmark and alone decrypts its tasks. Apart from the coordinators on
+    # purpose: a coordinator admin does not read the held-out suite, an evaluator coordinates
+    # no cases.
+    EVALUATOR = "evaluator"
 
     def at_least(self, other: PlatformRole) -> bool:
-        return self is PlatformRole.COORDINATOR_ADMIN or self is other
+        if self is other:
+            return True
+        return self is PlatformRole.COORDINATOR_ADMIN and other is PlatformRole.COORDINATOR
 
 
 class Scope(StrEnum):

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from clearinghouse.sandbox import cgroups, hostcheck, seccomp, workdir
+from clearinghouse.sandbox import cgroups, hostcheck, seccomp, stale, workdir
 from clearinghouse.sandbox.interface import (
     HostReport,
     LimitKind,
@@ -142,6 +142,7 @@ class BubblewrapSandbox:
         run_id = uuid.uuid4().hex
         run_dir = self.root / "runs" / run_id
         run_dir.mkdir(mode=0o711)
+        stale.mark_owner(run_dir)
         work = run_dir / "work"
         work.mkdir(mode=0o700)
         group: cgroups.RunCgroup | None = None

@@ -104,6 +104,26 @@ def check(as_json: JsonOption = False) -> None:
         console.stdout.print("[green]every required isolation feature works[/]")
 
 
+@app.command("sweep")
+def sweep(as_json: JsonOption = False) -> None:
+    """Clear what runs of killed processes left behind (processes, cgroups, mounts, folders);
+    runs of live processes are left alone. `frontier run` and `frontier controls` do this
+    first by themselves."""
+    report = service.sweep(settings_or_exit())
+    if as_json:
+        console.print_json(dataclasses.asdict(report))
+    else:
+        console.stdout.print(
+            f"cleared {len(report.runs)} abandoned run(s): {report.killed} process(es) killed, "
+            f"{report.unmounted} work dir(s) unmounted",
+            highlight=False,
+        )
+    for failure in report.failures:
+        console.stderr.print(f"could not clear {failure}", highlight=False)
+    if report.failures:
+        raise typer.Exit(console.EXIT_PROBLEM)
+
+
 @app.command(
     "run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
 )

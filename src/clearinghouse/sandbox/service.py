@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from clearinghouse.config import Settings
-from clearinghouse.sandbox import prepare, session
+from clearinghouse.sandbox import prepare, session, stale
 from clearinghouse.sandbox.bubblewrap import BubblewrapSandbox
 from clearinghouse.sandbox.interface import (
     Artifact,
@@ -93,3 +93,8 @@ def open_sample(
     """Start a long-lived sample environment (an agent sandbox, optionally a services sandbox
     sharing its network); the caller must `close()` it."""
     return session.open_sample(sandbox(settings), agent, services)
+
+
+def sweep(settings: Settings) -> stale.SweepReport:
+    """Clear the runs of processes that died without cleaning up (see `stale`)."""
+    return stale.sweep(sandbox(settings).root)

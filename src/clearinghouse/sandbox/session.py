@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clearinghouse.sandbox import cgroups, hostcheck, seccomp, workdir
+from clearinghouse.sandbox import cgroups, hostcheck, seccomp, stale, workdir
 from clearinghouse.sandbox.bubblewrap import (
     SANDBOX_PYTHON,
     BubblewrapSandbox,
@@ -320,6 +320,7 @@ def open_sample(
     run_id = uuid.uuid4().hex
     run_dir = box.root / "runs" / run_id
     run_dir.mkdir(mode=0o711)
+    stale.mark_owner(run_dir)
     limits = services.limits if services is not None else agent.limits
     try:
         group = cgroups.RunCgroup.create(run_id, limits)
