@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "clearinghouse.reports.models",
     "clearinghouse.inventory.models",
     "clearinghouse.matching.models",
+    "clearinghouse.triage.models",
 )
 
 
