@@ -32,6 +32,8 @@ from clearinghouse.reports import ui as reports_ui
 from clearinghouse.runtime import Runtime
 from clearinghouse.system import api as system_api
 from clearinghouse.system import ui as system_ui
+from clearinghouse.triage import api as triage_api
+from clearinghouse.triage import ui as triage_ui
 from clearinghouse.web import STATIC_DIR, csrf, render
 from clearinghouse.web.navigation import NavItem
 
@@ -108,12 +110,14 @@ ROUTERS = (
     reports_api.router,
     inventory_api.router,
     matching_api.router,
+    triage_api.router,
     audit_api.router,
     system_ui.router,
     identity_ui.router,
     knowledge_ui.router,
     reports_ui.router,
     inventory_ui.router,
+    triage_ui.router,
     audit_ui.router,
 )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearinghouse.db import utcnow
@@ -31,6 +31,7 @@ from clearinghouse.knowledge.versions import (
     UnknownEcosystem,
 )
 from clearinghouse.matching.models import Finding, FindingStatus
+from clearinghouse.matching.scan import PackageFinding, PackageResult, ScanReport
 from clearinghouse.triage import plan as planning
 from clearinghouse.triage.decisions import Decision, decide
 from clearinghouse.triage.evidence import Evidence, evidence_of
@@ -197,12 +198,13 @@ def triaged(
     )
 
 
+def _rank_key(f: TriagedFinding) -> tuple[float, date, str, str, str]:
+    return (-f.score, f.deadline or date.max, f.vulnerability, f.component_name, f.asset_name or "")
+
+
 def ranked(findings: Iterable[TriagedFinding]) -> list[TriagedFinding]:
     """Highest score first, then the earliest deadline, then the id; ranks numbered from 1."""
-    ordered = sorted(
-        findings,
-        key=lambda f: (-f.score, f.deadline or date.max, f.vulnerability, f.component_name),
-    )
+    ordered = sorted(findings, key=_rank_key)
     return [f.model_copy(update={"rank": n}) for n, f in enumerate(ordered, start=1)]
 
 
@@ -477,3 +479,92 @@ def list_overrides(session: Session, actor: Principal, asset_id: str) -> list[Ov
         ).all()
     )
     return [_override_out(r, names.get(r.vulnerability_id, r.vulnerability_id)) for r in rows]
+
+
+def prioritize_scan(
+    session: Session,
+    report: ScanReport,
+    *,
+    exposure: Exposure,
+    criticality: Criticality,
+    sector: Sector | None,
+    today: date | None = None,
+) -> dict[ScanKey, TriagedFinding]:
+    """Decisions for a scan's findings (VEX-suppressed ones left out), ranked together."""
+    day = today or utcnow().date()
+    found: dict[ScanKey, tuple[PackageResult, PackageFinding]] = {}
+    for source in report.results:
+        for package in source.packages:
+            for item in package.findings:
+                if not item.suppressed:
+                    found[scan_key(source.path, package, item)] = (package, item)
+    known = knowledge_of(session, {item.hit.vulnerability_id for _, item in found.values()})
+    decided: list[tuple[ScanKey, TriagedFinding]] = []
+    for key, (package, item) in found.items():
+        facts = known.get(item.hit.vulnerability_id)
+        if facts is None:
+            continue
+        decision = decide(
+            facts.evidence,
+            exposure=exposure,
+            criticality=criticality,
+            sector=sector,
+            opened=day,
+            fixable=bool(item.hit.fixed_versions),
+        )
+        component = package.component
+        decided.append(
+            (
+                key,
+                triaged(
+                    None,
+                    None,
+                    facts,
+                    decision,
+                    component_name=component.name,
+                    component_version=component.version,
+                    ecosystem=component.ecosystem,
+                    fixed_versions=item.hit.fixed_versions,
+                    opened=day,
+                ),
+            )
+        )
+    decided.sort(key=lambda pair: _rank_key(pair[1]))
+    return {
+        key: finding.model_copy(update={"rank": n})
+        for n, (key, finding) in enumerate(decided, start=1)
+    }
+
+
+ScanKey = tuple[str, int, str]  # (file path, package position in the file, vulnerability id)
+
+
+def scan_key(path: str, package: PackageResult, item: PackageFinding) -> ScanKey:
+    return (path, id(package), item.hit.vulnerability_id)
+
+
+def resolve_target(session: Session, text: str) -> tuple[str, str]:
+    """("asset", id) or ("organization", id) for an id or a name (names: case does not matter)."""
+    text = text.strip()
+    if session.get(Asset, text) is not None:
+        return "asset", text
+    if session.get(Organization, text) is not None:
+        return "organization", text
+    organization = session.scalar(
+        select(Organization.id).where(func.lower(Organization.name) == text.lower())
+    )
+    if organization is not None:
+        return "organization", organization
+    assets = list(
+        session.execute(
+            select(Asset.id, Organization.name)
+            .join(Organization, Organization.id == Asset.organization_id)
+            .where(func.lower(Asset.name) == text.lower())
+        )
+    )
+    if len(assets) == 1:
+        return "asset", assets[0][0]
+    if assets:
+        owners = ", ".join(sorted(name for _, name in assets))
+        raise TriageError(f"several assets are named {text!r} ({owners}): give the asset's id")
+    raise TriageError(f"no asset or organization is called {text!r}")
