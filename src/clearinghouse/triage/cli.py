@@ -24,6 +24,14 @@ app = typer.Typer(
 )
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 CLI_ORIGIN = Origin(request_id=None, client_address="cli")
+# BOD 26-04 timelines, most urgent first, as the summary line says them.
+DUE = {
+    "3DF": "within 3 days (with a forensic check)",
+    "3D": "within 3 days",
+    "14D": "within 14 days",
+    "60D": "within 60 days",
+    "FSU": "at the next system upgrade",
+}
 
 
 def deadline_text(finding: TriagedFinding) -> str:
@@ -87,12 +95,12 @@ def print_plan(plan: Plan, with_findings: bool) -> None:
         )
     if with_findings:
         print_findings(plan.findings, "Every open finding, ranked")
-    counts = Counter(f.bod_label for f in plan.findings)
-    summary = ", ".join(f"{n} {label}" for label, n in counts.most_common()) or "none"
+    counts = Counter(f.bod for f in plan.findings)
+    summary = ", ".join(f"{counts[k]} {text}" for k, text in DUE.items() if counts[k]) or "none"
     exploited = sum(f.known_exploited for f in plan.findings)
     console.stderr.print(
         f"{len(plan.findings)} open finding(s), {exploited} known exploited; "
-        f"BOD 26-04 timelines: {summary}."
+        f"due {summary}."
         + (f" {plan.suppressed_by_vex} set aside by VEX." if plan.suppressed_by_vex else ""),
         highlight=False,
     )
