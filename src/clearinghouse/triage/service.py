@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, null, select
 from sqlalchemy.orm import Session
 
 from clearinghouse.db import utcnow
@@ -47,6 +47,7 @@ from clearinghouse.triage.schemas import (
 )
 
 CHUNK = 400
+CVE5 = "cve5"
 SUPPRESSING_VEX = frozenset({"not_affected", "fixed"})
 MAX_ADVICE = 4
 
@@ -79,15 +80,18 @@ def knowledge_of(session: Session, vulnerability_ids: Collection[str]) -> dict[s
             select(Vulnerability).where(Vulnerability.id.in_(chunk))
         ):
             vulnerabilities[vulnerability.id] = vulnerability
-        for source, vulnerability_id, fields, document in session.execute(
+        # Only CVE records' documents are read (exploit tags, workarounds): the others' fields
+        # hold what triage needs, and documents are the bulk of what is stored.
+        document = case((SourceRecordRow.source == CVE5, SourceRecordRow.document), else_=null())
+        for source, vulnerability_id, fields, raw in session.execute(
             select(
                 SourceRecordRow.source,
                 SourceRecordRow.vulnerability_id,
                 SourceRecordRow.fields,
-                SourceRecordRow.document,
+                document,
             ).where(SourceRecordRow.vulnerability_id.in_(chunk))
         ):
-            records.setdefault(vulnerability_id, []).append((source, fields, document))
+            records.setdefault(vulnerability_id, []).append((source, fields, raw or {}))
     known = {}
     for vulnerability_id, vulnerability in vulnerabilities.items():
         own = records.get(vulnerability_id, [])
