@@ -67,17 +67,22 @@ def _cover(
 ) -> tuple[list[tuple[str, list[TriagedFinding]]], list[TriagedFinding]]:
     """The versions to upgrade to, each with the findings it fixes; and what none fixes."""
     version = fixable[0].component_version
+    order = cmp_to_key(_order(ecosystem))
     candidates = sorted(
-        {v for f in fixable for v in f.fixed_versions if _above(ecosystem, version, v)},
-        key=cmp_to_key(_order(ecosystem)),
+        {v for f in fixable for v in f.fixed_versions if _above(ecosystem, version, v)}, key=order
     )
+    # No version below a finding's first fix (above the current one) fixes it: that version is
+    # still inside the interval the current one is in. So the single answer starts there.
+    floor = max((min(f.fixed_versions, key=order) for f in fixable), key=order)
+    for candidate in candidates:
+        if order(candidate) < order(floor):
+            continue
+        if all(_fixes(still_affected, f, candidate) for f in fixable):
+            return [(candidate, list(fixable))], []
     cover = {
         c: {i for i, f in enumerate(fixable) if _fixes(still_affected, f, c)} for c in candidates
     }
     everything = set(range(len(fixable)))
-    single = next((c for c in candidates if cover[c] == everything), None)
-    if single is not None:
-        return [(single, list(fixable))], []
     chosen: list[tuple[str, set[int]]] = []
     remaining = set(everything)
     while remaining:
@@ -86,7 +91,6 @@ def _cover(
             break
         chosen.append((best, cover[best] & remaining))
         remaining -= cover[best]
-    order = cmp_to_key(_order(ecosystem))
     steps = [
         (c, [fixable[i] for i in sorted(found)])
         for c, found in sorted(chosen, key=lambda s: order(s[0]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import case, func, null, select
@@ -23,7 +24,8 @@ from clearinghouse.identity.schemas import Origin
 from clearinghouse.identity.vocabulary import Sector
 from clearinghouse.inventory.models import Asset, Criticality, Exposure
 from clearinghouse.knowledge.models import AffectedPackageRow, SourceRecordRow, Vulnerability
-from clearinghouse.knowledge.service import _resolve
+from clearinghouse.knowledge.schemas import VulnerabilityOut
+from clearinghouse.knowledge.service import find_vulnerability
 from clearinghouse.knowledge.versions import (
     AffectedRanges,
     InvalidRange,
@@ -37,7 +39,7 @@ from clearinghouse.triage.decisions import Decision, decide
 from clearinghouse.triage.evidence import Evidence, evidence_of
 from clearinghouse.triage.models import PointOverride
 from clearinghouse.triage.plan import Advice
-from clearinghouse.triage.points import OVERRIDABLE, Override
+from clearinghouse.triage.points import OVERRIDABLE, Override, Point
 from clearinghouse.triage.schemas import (
     OverrideIn,
     OverrideOut,
@@ -158,6 +160,11 @@ def _overrides(
     return found
 
 
+@lru_cache(maxsize=4096)
+def _points_out(chosen: tuple[Point, ...]) -> tuple[PointOut, ...]:
+    return tuple(PointOut.of(p) for p in chosen)
+
+
 def triaged(
     finding_id: int | None,
     asset: Asset | None,
@@ -188,7 +195,7 @@ def triaged(
         epss=evidence.epss,
         cvss_score=primary.base_score if primary else None,
         cvss_vector=primary.vector if primary else None,
-        points=[PointOut.of(p) for p in decision.points],
+        points=list(_points_out(decision.points)),
         bod=decision.bod.key,
         bod_label=decision.bod.name,
         cisa=decision.cisa.key,
@@ -221,20 +228,33 @@ def _triage_rows(
     known = knowledge_of(session, {f.vulnerability_id for f in rows})
     overrides = _overrides(session, set(assets))
     out = []
+    # Many findings share a vulnerability and an asset profile: decide each combination once.
+    decided: dict[tuple[Any, ...], Decision] = {}
     for row in rows:
         facts = known.get(row.vulnerability_id)
         asset = assets[row.asset_id]
         if facts is None:
             continue  # a vulnerability merged away since: fan-out will move the finding
-        decision = decide(
-            facts.evidence,
-            exposure=Exposure(asset.exposure),
-            criticality=Criticality(asset.criticality),
-            sector=sector,
-            opened=row.opened_at.date(),
-            fixable=bool(row.fixed_versions),
-            overrides=overrides.get((row.asset_id, row.vulnerability_id)),
+        given = overrides.get((row.asset_id, row.vulnerability_id))
+        key = (
+            row.vulnerability_id,
+            asset.exposure,
+            asset.criticality,
+            row.opened_at.date(),
+            bool(row.fixed_versions),
+            row.asset_id if given else None,
         )
+        decision = decided.get(key)
+        if decision is None:
+            decision = decided[key] = decide(
+                facts.evidence,
+                exposure=Exposure(asset.exposure),
+                criticality=Criticality(asset.criticality),
+                sector=sector,
+                opened=row.opened_at.date(),
+                fixable=bool(row.fixed_versions),
+                overrides=given,
+            )
         out.append(
             triaged(
                 row.id,
@@ -375,8 +395,9 @@ def _override_out(row: PointOverride, display_id: str) -> OverrideOut:
     )
 
 
-def _vulnerability(session: Session, identifier: str) -> Vulnerability:
-    vulnerability = _resolve(session, identifier)
+def _vulnerability(session: Session, identifier: str) -> VulnerabilityOut:
+    """By any of its ids (CVE, GHSA, PYSEC …), as the knowledge base resolves them."""
+    vulnerability = find_vulnerability(session, identifier)
     if vulnerability is None:
         raise not_found("vulnerability")
     return vulnerability
@@ -540,7 +561,7 @@ def prioritize_scan(
     }
 
 
-ScanKey = tuple[str, int, str]  # (file path, package position in the file, vulnerability id)
+ScanKey = tuple[str, int, str]  # (file path, the package's identity, vulnerability id)
 
 
 def scan_key(path: str, package: PackageResult, item: PackageFinding) -> ScanKey:
