@@ -210,3 +210,20 @@ def test_unfixable_findings_carry_the_advice() -> None:
     assert upgrades == []
     assert stuck[0].mitigations == ["Block port 4505"]
     assert stuck[0].advisories == ["https://example.org/advisory"]
+
+
+def test_known_exploitation_outranks_a_bare_critical_score() -> None:
+    """The same BOD timeline: the KEV entry without a vector comes before an unexploited 9.8."""
+    common = {
+        "exposure": Exposure.INTERNET_FACING,
+        "criticality": Criticality.MEDIUM,
+        "sector": Sector.HEALTHCARE,
+        "opened": date(2026, 11, 26),
+    }
+    exploited = decide(evidence(known_exploited=True), **common)  # type: ignore[arg-type]
+    critical = decide(
+        evidence(cvss=(parse_vector("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H"),)),
+        **common,  # type: ignore[arg-type]
+    )
+    assert exploited.bod.key == critical.bod.key == "14D"
+    assert exploited.score > critical.score

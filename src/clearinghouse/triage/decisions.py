@@ -13,15 +13,16 @@ Three CERT/CC and CISA tables are evaluated over the finding's decision points (
 
 The **priority score** (0-100, higher first) is
 
-    30 * BOD level / 4  +  20 * CISA level / 3  +  10 * exploitation / 2
+    30 * BOD level / 4  +  10 * CISA level / 3  +  20 * exploitation / 2
     +  15 * EPSS  +  1.5 * CVSS base  +  10 * exposure
 
 with BOD levels fix-on-upgrade 0, 60 days 1, 14 days 2, 3 days 3, 3 days & forensics 4; CISA
 levels Track 0, Track* 1, Attend 2, Act 3; exploitation none 0, poc 1, active 2; EPSS the
 probability (0 when unknown); CVSS the primary vector's base score (0 when none); exposure open
-1, controlled 0.5, small 0. The decisions weigh 60 of the 100 points, so that two findings the
-tables treat alike are told apart by exploitation first, then likelihood and severity. Findings
-are ranked by score, then by deadline, then by id.
+1, controlled 0.5, small 0. The decisions weigh 60 of the 100 points, exploitation a third of
+them: two findings the tables treat alike are told apart by exploitation first (a known exploited
+vulnerability without a CVSS vector still comes before a critical score nobody exploits), then by
+likelihood and severity. Findings are ranked by score, then by deadline, then by id.
 """
 
 from __future__ import annotations
@@ -134,8 +135,8 @@ def decide(
     primary = evidence.primary_cvss
     score = (
         30 * BOD_LEVEL[bod.key] / 4
-        + 20 * CISA_LEVEL[cisa.key] / 3
-        + 10 * EXPLOITATION_LEVEL[exploitation.value] / 2
+        + 10 * CISA_LEVEL[cisa.key] / 3
+        + 20 * EXPLOITATION_LEVEL[exploitation.value] / 2
         + 15 * (evidence.epss or 0.0)
         + 1.5 * (primary.base_score if primary else 0.0)
         + 10 * EXPOSURE_WEIGHT[system.value]
