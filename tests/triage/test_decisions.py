@@ -7,12 +7,13 @@ from datetime import date, timedelta
 from clearinghouse.identity.vocabulary import Sector
 from clearinghouse.inventory.models import Criticality, Exposure
 from clearinghouse.knowledge.versions import AffectedRanges
-from clearinghouse.triage import plan, points
+from clearinghouse.triage import points
 from clearinghouse.triage.decisions import decide
 from clearinghouse.triage.evidence import Evidence, exploit_references
 from clearinghouse.triage.points import Override
 from clearinghouse.triage.schemas import TriagedFinding
 from clearinghouse.triage.scores import parse_vector, scores_of
+from clearinghouse.triage.upgrades import Advice, build
 
 CRITICAL_V31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 LOCAL_V31 = "CVSS:3.1/AV:L/AC:H/PR:L/UI:R/S:U/C:L/I:N/A:N"
@@ -192,22 +193,22 @@ def test_fewest_steps_when_no_single_version_fixes_everything() -> None:
     def still(f: TriagedFinding, version: str) -> bool:
         return ranges[f.vulnerability].evaluate(version).affected
 
-    upgrades, stuck = plan.build(found, still, {})
-    assert [(u.to_version, sorted(u.fixes), u.step, u.of_steps) for u in upgrades] == [
+    steps, stuck = build(found, still, {})
+    assert [(u.to_version, sorted(u.fixes), u.step, u.of_steps) for u in steps] == [
         ("1.2.0", ["A", "C"], 1, 2),
         ("2.1.0", ["B"], 2, 2),
     ]
     assert stuck == []
     # With B fixed on 1.x as well, one version does it all: the smallest one.
     ranges["B"] = ranges["C"]
-    upgrades, _ = plan.build([*found[:1], finding("B", ["1.1.0"], 2)], still, {})
-    assert [(u.to_version, u.of_steps) for u in upgrades] == [("1.2.0", 1)]
+    steps, _ = build([*found[:1], finding("B", ["1.1.0"], 2)], still, {})
+    assert [(u.to_version, u.of_steps) for u in steps] == [("1.2.0", 1)]
 
 
 def test_unfixable_findings_carry_the_advice() -> None:
-    advice = {"A": plan.Advice(("Block port 4505",), ("https://example.org/advisory",))}
-    upgrades, stuck = plan.build([finding("A", [], 1)], lambda f, v: None, advice)
-    assert upgrades == []
+    advice = {"A": Advice(("Block port 4505",), ("https://example.org/advisory",))}
+    steps, stuck = build([finding("A", [], 1)], lambda f, v: None, advice)
+    assert steps == []
     assert stuck[0].mitigations == ["Block port 4505"]
     assert stuck[0].advisories == ["https://example.org/advisory"]
 

@@ -27,6 +27,7 @@ from clearinghouse.identity.organizations import (
     get_organization,
     list_members,
     list_organizations,
+    organization_profile,
     update_member,
     update_organization,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "list_members",
     "list_organizations",
     "list_tokens",
+    "organization_profile",
     "pending_invitation",
     "revoke_invitation",
     "revoke_token",

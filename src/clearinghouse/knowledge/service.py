@@ -19,6 +19,7 @@ from clearinghouse.knowledge.affected import (
     pending_events,
     vendors_of,
 )
+from clearinghouse.knowledge.enrichment import Enrichment, enrichment
 from clearinghouse.knowledge.models import (
     AffectedPackageRow,
     AffectedProductRow,
@@ -43,10 +44,12 @@ __all__ = [
     "IMPORTERS",
     "AffectedDevice",
     "AffectedEntry",
+    "Enrichment",
     "UnknownSource",
     "VulnerabilityBrief",
     "briefs",
     "devices_for",
+    "enrichment",
     "entries_for_packages",
     "entries_of",
     "find_vulnerability",

@@ -123,7 +123,7 @@ def plan_command(
         console.fail("choose one of --json and --csv", console.EXIT_USAGE)
     with open_runtime() as runtime, runtime.sessions() as session:
         try:
-            kind, identifier = service.resolve_target(session, target)
+            kind, identifier = service.resolve_target(session, Principal.command_line(), target)
             if kind == "asset":
                 plan = service.plan_for_asset(session, Principal.command_line(), identifier)
             else:
@@ -149,7 +149,7 @@ def override(
     """Set an operator's value for one decision point of a vulnerability on an asset."""
     with open_runtime() as runtime, db.transaction(runtime.sessions) as session:
         try:
-            kind, asset_id = service.resolve_target(session, asset)
+            kind, asset_id = service.resolve_target(session, Principal.command_line(), asset)
             if kind != "asset":
                 console.fail(f"{asset!r} is an organization; name an asset")
             out = service.set_override(
