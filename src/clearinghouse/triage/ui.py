@@ -28,6 +28,8 @@ ManageAssets = Annotated[Principal, Depends(requires("assets.manage"))]
 View = Annotated[Literal["page", "print"], Query()]
 ExportFormat = Annotated[Literal["csv", "json"], Query()]
 add_nav_item("plan", "Plan", "/plan", order=21, action="assets.read")
+# Rows of the ranked findings table a page shows; the downloads hold every finding.
+SHOWN = 300
 
 
 def _show(
@@ -60,6 +62,7 @@ def _show(
         points=OVERRIDABLE,
         point_labels=LABELS,
         active_nav="plan",
+        shown=SHOWN,
         **extra,
     )
 
