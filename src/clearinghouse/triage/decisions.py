@@ -100,9 +100,9 @@ def decide(
         # The operator's level sets both: human impact uses the same word.
         mission = points.overridden(mission, given["mission_wellbeing"])
         human = Point("human_impact", mission.value, mission.source, mission.detail, True)
-    in_kev = "yes" if exploitation.value == "active" and evidence.known_exploited else "no"
-    if exploitation.overridden:
-        in_kev = "yes" if exploitation.value == "active" else "no"
+    # In KEV is the catalog's fact, unless the operator has overridden exploitation.
+    listed = exploitation.value == "active" if exploitation.overridden else evidence.known_exploited
+    in_kev = "yes" if listed else "no"
     key = points.word_key
     bod = _outcome(
         "DT_BOD2604",
