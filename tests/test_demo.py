@@ -65,6 +65,17 @@ def sign_in(base: str, email: str, password: str) -> int:
         ).status_code
 
 
+def hospital_plan(base: str, password: str) -> str:
+    with httpx.Client(base_url=base) as browser:
+        page = browser.get("/login").text
+        token = page.split('name="csrf_token" value="')[1].split('"')[0]
+        browser.post(
+            "/login",
+            data={"email": "it@valley-hospital.example", "password": password, "csrf_token": token},
+        )
+        return browser.get("/plan").text
+
+
 def test_the_demo_prints_five_working_accounts_and_is_idempotent(tmp_path: Path):
     # httpx (unlike browsers) sends no Secure cookies to http://127.0.0.1
     env = cli_env(tmp_path / "var", CLEARINGHOUSE_COOKIE_SECURE="false")
@@ -83,6 +94,9 @@ def test_the_demo_prints_five_working_accounts_and_is_idempotent(tmp_path: Path)
         }
         for email, password in accounts.items():
             assert sign_in(base, email, password) == 303, email
+        plan = hospital_plan(base, accounts["it@valley-hospital.example"])
+        assert "Remediation plan: Valley County Hospital" in plan
+        assert "Upgrade salt from 2019.2.0 to" in plan and "Known exploited" in plan
     finally:
         process.terminate()
         process.wait(timeout=15)

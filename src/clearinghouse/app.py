@@ -34,6 +34,8 @@ from clearinghouse.reports import ui as reports_ui
 from clearinghouse.runtime import Runtime
 from clearinghouse.system import api as system_api
 from clearinghouse.system import ui as system_ui
+from clearinghouse.triage import api as triage_api
+from clearinghouse.triage import ui as triage_ui
 from clearinghouse.web import STATIC_DIR, csrf, render
 from clearinghouse.web.navigation import NavItem
 
@@ -111,6 +113,7 @@ ROUTERS = (
     reports_api.router,
     inventory_api.router,
     matching_api.router,
+    triage_api.router,
     audit_api.router,
     system_ui.router,
     identity_ui.router,
@@ -118,6 +121,7 @@ ROUTERS = (
     reports_review_ui.router,  # before the reports pages: /reports/triage is no report id
     reports_ui.router,
     inventory_ui.router,
+    triage_ui.router,
     audit_ui.router,
 )
 

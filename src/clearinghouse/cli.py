@@ -1,4 +1,4 @@
-"""The `clearinghouse` command: serve, demo, db, jobs, audit, feeds, scan, sandbox, frontier …"""
+"""The `clearinghouse` command: serve, demo, db, jobs, audit, feeds, scan, plan, sandbox, …"""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from clearinghouse.reports import cli as reports_cli
 from clearinghouse.runtime import Runtime
 from clearinghouse.sandbox import cli as sandbox_cli
 from clearinghouse.system import cli as system_cli
+from clearinghouse.triage import cli as triage_cli
 
 app = typer.Typer(
     name="clearinghouse",
@@ -41,6 +42,8 @@ app.add_typer(sandbox_cli.app, name="sandbox")
 app.add_typer(reports_cli.app, name="reports")
 app.add_typer(frontier_cli.app, name="frontier")
 app.command("scan")(matching_cli.scan_command)
+app.command("plan")(triage_cli.plan_command)
+app.add_typer(triage_cli.app, name="triage")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 

@@ -27,6 +27,9 @@ COORDINATOR_EMAIL = "coordinator@clearinghouse.example"
 DEMO_ADVISORIES = Path(__file__).parent / "demo_data" / "advisories-sample.tar.gz"
 DEMO_DEVICE_ADVISORIES = Path(__file__).parent / "demo_data" / "cisa-medical-csaf.tar.gz"
 DEMO_INVENTORIES = Path(__file__).parent / "demo_data" / "inventories"
+# What triage reads beyond the advisories: KEV entries, CVE records with CISA's SSVC values, and
+# the Salt advisories of the hospital's configuration server (see demo_data/README.md).
+DEMO_TRIAGE = Path(__file__).parent / "demo_data" / "triage-sample.tar.gz"
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,14 @@ DEMO_ASSETS = (
         "clinical-devices.csv",
         "devices.csv",
     ),
+    DemoAsset(
+        "Configuration server",
+        AssetKind.SERVER,
+        Exposure.INTERNAL,
+        Criticality.HIGH,
+        "config-server-requirements.txt",
+        "requirements.txt",
+    ),
 )
 
 
@@ -171,6 +182,7 @@ def load(runtime: Runtime) -> list[str]:
         f"Knowledge base: {total} real advisories (PyPI, Go, RustSec, CISA medical devices) "
         "from the bundled sample; try Vulnerabilities → CVE-2022-24713."
     )
+    lines.append(_load_triage_data(runtime))
     lines.append(_load_assets(runtime))
     lines.append(
         demo_reports.load(
@@ -181,6 +193,17 @@ def load(runtime: Runtime) -> list[str]:
     run_id = runtime.queue.enqueue("system.optimize_database")
     lines.append(f"A first maintenance job is queued (run {run_id[:8]}): see Status and Jobs.")
     return lines
+
+
+def _load_triage_data(runtime: Runtime) -> str:
+    counts = {}
+    for source, include in (("osv", "pypa-salt/*"), ("kev", "kev/*"), ("cve5", "cve5/*")):
+        run = knowledge.import_feed(runtime.sessions, source, DEMO_TRIAGE, include=include)
+        counts[source] = run.added + run.changed + run.unchanged
+    return (
+        f"Triage data: {counts['kev']} KEV entries, {counts['cve5']} CVE records with CISA's "
+        f"SSVC values, {counts['osv']} Salt advisories."
+    )
 
 
 def _load_assets(runtime: Runtime) -> str:
@@ -210,6 +233,6 @@ def _load_assets(runtime: Runtime) -> str:
         findings = matching.list_findings(session, cli, hospital, limit=5000)
     return (
         f"{HOSPITAL}: {len(assets)} assets with real lockfiles, an SBOM and a device list, "
-        f"{len(findings)} open findings; "
-        "sign in as its IT lead and open Assets."
+        f"{len(findings)} open findings; sign in as its IT lead and open Plan (or run "
+        f'`clearinghouse plan "{HOSPITAL}"`).'
     )

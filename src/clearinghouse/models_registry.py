@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "clearinghouse.inventory.models",
     "clearinghouse.matching.models",
     "clearinghouse.frontier.models",
+    "clearinghouse.triage.models",
 )
 
 

@@ -103,6 +103,24 @@ API: list[tuple[str, str, Any, list[int]]] = [
         None,
         [401, 200, 200, 200, 404, 200, 200],
     ),
+    ("GET", "/api/v1/assets/{asset}/plan", None, [401, 200, 200, 200, 404, 200, 200]),
+    ("GET", "/api/v1/assets/{asset}/plan?format=csv", None, [401, 200, 200, 200, 404, 200, 200]),
+    ("GET", "/api/v1/organizations/{hospital}/plan", None, [401, 200, 200, 200, 404, 200, 200]),
+    ("GET", "/api/v1/assets/{asset}/overrides", None, [401, 200, 200, 200, 404, 200, 200]),
+    # Allowed subjects are told the point cannot be overridden (422).
+    (
+        "POST",
+        "/api/v1/assets/{asset}/overrides",
+        {"vulnerability": "CVE-0000-0000", "point": "severity", "value": "x", "reason": "why"},
+        [401, 403, 422, 422, 404, 403, 422],
+    ),
+    # Allowed subjects are told there is no such vulnerability (404).
+    (
+        "DELETE",
+        "/api/v1/assets/{asset}/overrides/{vulnerability}/{point}",
+        None,
+        [401, 403, 404, 404, 404, 403, 404],
+    ),
     # Only the owner (the hospital admin) may revoke their token; to anyone else it is unknown.
     ("DELETE", "/api/v1/tokens/{token}", None, [401, 404, 404, 200, 404, 404, 404]),
     ("GET", "/api/v1/audit", None, [401, 403, 403, 403, 403, 200, 200]),
@@ -176,6 +194,20 @@ PAGES: list[tuple[str, str, Any, list[int]]] = [
     ("POST", "/assets/{asset}/uploads", {}, [303, 403, 422, 422, 404, 403, 422]),
     ("GET", "/assets/{asset}/diff?old=1&new=2", None, [303, 422, 422, 422, 404, 422, 422]),
     ("GET", "/vulnerabilities/CVE-0000-0000", None, [303, 404, 404, 404, 404, 404, 404]),
+    ("GET", "/plan", None, [303, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/plan?organization={hospital}", None, [303, 200, 200, 200, 404, 200, 200]),
+    ("GET", "/plan/export?organization={hospital}", None, [303, 200, 200, 200, 404, 200, 200]),
+    ("GET", "/assets/{asset}/plan", None, [303, 200, 200, 200, 404, 200, 200]),
+    ("GET", "/assets/{asset}/plan?view=print", None, [303, 200, 200, 200, 404, 200, 200]),
+    ("GET", "/assets/{asset}/plan/export?format=json", None, [303, 200, 200, 200, 404, 200, 200]),
+    # Allowed subjects are told what the form lacks (422).
+    ("POST", "/assets/{asset}/overrides", {}, [303, 403, 422, 422, 404, 403, 422]),
+    (
+        "POST",
+        "/assets/{asset}/overrides/clear",
+        {"vulnerability": "CVE-0000-0000", "point": "exposure"},
+        [303, 403, 404, 404, 404, 403, 404],
+    ),
     (
         "POST",
         "/tokens",
@@ -254,6 +286,8 @@ def targets(world: World, runtime) -> dict[str, str]:  # type: ignore[no-untyped
         "run": run,
         "invitation_token": to_accept.token,
         "report": report,
+        "vulnerability": "CVE-0000-0000",
+        "point": "exposure",
     }
 
 

@@ -91,6 +91,13 @@ def get_organization(
     return OrganizationOut.model_validate(organization)
 
 
+def organization_profile(session: Session, organization_id: str) -> OrganizationOut | None:
+    """An organization's profile, for a service that has already checked the policy on this
+    organization's data (a plan reads its operator's sector)."""
+    organization = session.get(Organization, organization_id)
+    return OrganizationOut.model_validate(organization) if organization else None
+
+
 def update_organization(
     session: Session,
     actor: Principal,

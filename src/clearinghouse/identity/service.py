@@ -28,6 +28,7 @@ from clearinghouse.identity.organizations import (
     list_members,
     list_organizations,
     organization_names,
+    organization_profile,
     update_member,
     update_organization,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "list_organizations",
     "list_tokens",
     "organization_names",
+    "organization_profile",
     "pending_invitation",
     "revoke_invitation",
     "revoke_token",

@@ -23,6 +23,7 @@ from clearinghouse.knowledge.affected import (
 from clearinghouse.knowledge.cpe import Cpe, CpeError, device_cpe
 from clearinghouse.knowledge.cpe import Value as CpeValue
 from clearinghouse.knowledge.cpe import parse as parse_cpe
+from clearinghouse.knowledge.enrichment import Enrichment, enrichment
 from clearinghouse.knowledge.models import (
     AffectedPackageRow,
     AffectedProductRow,
@@ -51,12 +52,14 @@ __all__ = [
     "Cpe",
     "CpeError",
     "CpeValue",
+    "Enrichment",
     "UnknownSource",
     "VulnerabilityBrief",
     "VulnerabilityText",
     "briefs",
     "device_cpe",
     "devices_for",
+    "enrichment",
     "entries_for_packages",
     "entries_of",
     "find_vulnerability",

@@ -8,17 +8,23 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from clearinghouse import console
 from clearinghouse.cli_runtime import open_runtime
+from clearinghouse.identity.vocabulary import Sector
+from clearinghouse.inventory.models import Criticality, Exposure
 from clearinghouse.matching import outputs
 from clearinghouse.matching.scan import ScanReport, scan
+from clearinghouse.triage import service as triage
+from clearinghouse.triage.cli import print_findings
+from clearinghouse.triage.schemas import TriagedFinding
 
 EXIT_FOUND = 1
 EXIT_BAD_INPUT = 2
+Priorities = dict[triage.ScanKey, TriagedFinding]
 
 
 class OutputFormat(StrEnum):
@@ -36,12 +42,43 @@ def scan_command(
         OutputFormat, typer.Option("--format", "-f", help="How to print the results.")
     ] = OutputFormat.TABLE,
     as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
+    prioritize: Annotated[
+        bool,
+        typer.Option(
+            "--prioritize",
+            help="Rank the findings with SSVC decisions and deadlines (CISA BOD 26-04).",
+        ),
+    ] = False,
+    exposure: Annotated[
+        Exposure | None,
+        typer.Option(help="How reachable the scanned system is (implies --prioritize)."),
+    ] = None,
+    sector: Annotated[
+        Sector | None,
+        typer.Option(help="The operator's sector, for human impact (implies --prioritize)."),
+    ] = None,
+    criticality: Annotated[
+        Criticality | None,
+        typer.Option(help="How critical the scanned system is (implies --prioritize)."),
+    ] = None,
 ) -> None:
     """Scan inventory files against the local knowledge base (no network)."""
     chosen = OutputFormat.JSON if as_json else output
+    prioritize = prioritize or any(v is not None for v in (exposure, sector, criticality))
+    priorities: Priorities = {}
     with open_runtime() as runtime, runtime.sessions() as session:
         report = scan(session, paths)
-    if chosen is OutputFormat.TABLE:
+        if prioritize:
+            priorities = triage.prioritize_scan(
+                session,
+                report,
+                exposure=exposure or Exposure.INTERNAL,
+                criticality=criticality or Criticality.MEDIUM,
+                sector=sector,
+            )
+    if chosen is OutputFormat.TABLE and prioritize:
+        _print_priorities(report, priorities)
+    elif chosen is OutputFormat.TABLE:
         _print_tables(report)
     else:
         document = {
@@ -49,6 +86,8 @@ def scan_command(
             OutputFormat.SARIF: outputs.to_sarif,
             OutputFormat.CYCLONEDX_VEX: outputs.to_cyclonedx_vex,
         }[chosen](report)
+        if prioritize:
+            _add_priorities(chosen, document, report, priorities)
         console.print_json(document)
     for path, reason in report.errors:
         console.stderr.print(f"[red]{path}[/]: {reason}", highlight=False, soft_wrap=True)
@@ -94,3 +133,42 @@ def _print_tables(report: ScanReport) -> None:
             console.stderr.print(
                 f"[yellow]{source.path}[/]: {warning}", highlight=False, soft_wrap=True
             )
+
+
+def _print_priorities(report: ScanReport, priorities: Priorities) -> None:
+    """One ranked table over every file: what to fix first, by when and why."""
+    ranked = sorted(priorities.values(), key=lambda f: f.rank)
+    print_findings(ranked, f"{len(ranked)} finding(s), most urgent first")
+    console.stderr.print(
+        f"Scanned {len(report.results)} file(s), {report.package_count} package(s).",
+        highlight=False,
+    )
+
+
+def _add_priorities(
+    chosen: OutputFormat, document: dict[str, Any], report: ScanReport, priorities: Priorities
+) -> None:
+    """The JSON output, with a `triage` object beside each vulnerability it decided."""
+    if chosen is not OutputFormat.JSON:
+        return
+    for source, out_source in zip(report.results, document["results"], strict=True):
+        for package, out_package in zip(source.packages, out_source["packages"], strict=True):
+            for item, out in zip(package.findings, out_package["vulnerabilities"], strict=True):
+                decided = priorities.get(triage.scan_key(source.path, package, item))
+                if decided is not None:
+                    out["triage"] = decided.model_dump(
+                        mode="json",
+                        include={
+                            "rank",
+                            "bod",
+                            "bod_label",
+                            "cisa",
+                            "cisa_label",
+                            "deployer",
+                            "deployer_label",
+                            "deadline",
+                            "score",
+                            "why",
+                            "points",
+                        },
+                    )

@@ -1,0 +1,1 @@
+"""Triage: scores, SSVC decisions, deadlines and remediation plans for operators' findings."""

@@ -1,0 +1,198 @@
+"""Remediation plans of an asset or an organization, from its open findings.
+
+Every read goes through the owning domain's service, with the caller's principal: the policy
+decides (another tenant's asset or organization is "not found").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from clearinghouse.db import utcnow
+from clearinghouse.identity import service as identity
+from clearinghouse.identity.acting import not_found
+from clearinghouse.identity.policy import Principal
+from clearinghouse.identity.vocabulary import Sector
+from clearinghouse.inventory import service as inventory
+from clearinghouse.inventory.models import Criticality, Exposure
+from clearinghouse.inventory.schemas import AssetOut
+from clearinghouse.knowledge import service as knowledge
+from clearinghouse.knowledge.versions import (
+    AffectedRanges,
+    InvalidRange,
+    InvalidVersion,
+    UnknownEcosystem,
+)
+from clearinghouse.matching import service as matching
+from clearinghouse.matching.schemas import FindingOut
+from clearinghouse.triage import upgrades
+from clearinghouse.triage.decisions import Decision, decide
+from clearinghouse.triage.facts import MAX_ADVICE, Known, knowledge_of
+from clearinghouse.triage.overrides import overrides_of
+from clearinghouse.triage.ranking import ranked, triaged
+from clearinghouse.triage.schemas import Plan, TriagedFinding
+from clearinghouse.triage.upgrades import Advice
+
+SUPPRESSING_VEX = frozenset({"not_affected", "fixed"})
+EVERY = 10**7  # no limit on the findings a plan covers
+
+
+def _lookup_name(finding: FindingOut) -> str | None:
+    """The package name as the knowledge base keys it, from the finding's matched records."""
+    for match in finding.evidence.get("matched") or ():
+        if isinstance(match.get("package"), str):
+            return str(match["package"])
+    return None
+
+
+def _decide_all(
+    session: Session,
+    findings: Sequence[FindingOut],
+    assets: Mapping[str, AssetOut],
+    sector: Sector | None,
+) -> tuple[list[TriagedFinding], dict[str, Known]]:
+    known = knowledge_of(session, {f.vulnerability_id for f in findings})
+    overrides = overrides_of(session, set(assets))
+    out = []
+    # Many findings share a vulnerability and an asset profile: decide each combination once.
+    decided: dict[tuple[Any, ...], Decision] = {}
+    for finding in findings:
+        facts = known.get(finding.vulnerability_id)
+        asset = assets[finding.asset_id]
+        if facts is None:
+            continue  # a vulnerability merged away since: fan-out will move the finding
+        given = overrides.get((finding.asset_id, finding.vulnerability_id))
+        opened = finding.opened_at.date()
+        key = (
+            finding.vulnerability_id,
+            asset.exposure,
+            asset.criticality,
+            opened,
+            bool(finding.fixed_versions),
+            finding.asset_id if given else None,
+        )
+        decision = decided.get(key)
+        if decision is None:
+            decision = decided[key] = decide(
+                facts.evidence,
+                exposure=Exposure(asset.exposure),
+                criticality=Criticality(asset.criticality),
+                sector=sector,
+                opened=opened,
+                fixable=bool(finding.fixed_versions),
+                overrides=given,
+            )
+        out.append(
+            triaged(
+                finding.id,
+                (asset.id, asset.name),
+                facts,
+                decision,
+                component_name=finding.component_name,
+                component_version=finding.component_version,
+                ecosystem=finding.ecosystem,
+                fixed_versions=finding.fixed_versions,
+                opened=opened,
+            )
+        )
+    return ranked(out), known
+
+
+def _still_affected(session: Session, findings: Mapping[int, FindingOut]) -> upgrades.StillAffected:
+    """Evaluates a candidate version against every advisory range of the finding's package."""
+    wanted = {f.vulnerability_id for f in findings.values() if f.ecosystem and f.fixed_versions}
+    entries: dict[tuple[str, str, str], list[AffectedRanges | None]] = {}
+    for entry in knowledge.entries_of(session, wanted):
+        try:
+            compiled: AffectedRanges | None = AffectedRanges(
+                entry.ecosystem, entry.ranges or [], entry.versions or []
+            )
+        except (InvalidRange, UnknownEcosystem):
+            compiled = None
+        key = (entry.vulnerability_id, entry.ecosystem, entry.name)
+        entries.setdefault(key, []).append(compiled)
+
+    def still_affected(finding: TriagedFinding, version: str) -> bool | None:
+        stored = findings.get(finding.finding_id or -1)
+        if stored is None or not stored.ecosystem:
+            return None
+        name = _lookup_name(stored)
+        found = entries.get((stored.vulnerability_id, stored.ecosystem, name or ""))
+        if not found or any(entry is None for entry in found):
+            return None
+        try:
+            return any(entry.evaluate(version).affected for entry in found if entry)
+        except InvalidVersion:
+            return None
+
+    return still_affected
+
+
+def _device_advice(finding: FindingOut) -> list[str]:
+    found = []
+    for match in finding.evidence.get("matched") or ():
+        for remediation in match.get("remediations") or ():
+            details = " ".join(str(remediation.get("details") or "").split())
+            if details:
+                category = remediation.get("category")
+                found.append(f"{category}: {details}" if category else details)
+    return found
+
+
+def _plan(
+    session: Session,
+    actor: Principal,
+    organization_id: str,
+    assets: Mapping[str, AssetOut],
+    today: date | None,
+    asset: AssetOut | None = None,
+) -> Plan:
+    organization = identity.organization_profile(session, organization_id)
+    if organization is None:
+        raise not_found("organization")
+    everything = matching.list_findings(
+        session, actor, organization_id, asset_id=asset.id if asset else None, limit=EVERY
+    )
+    kept = [f for f in everything if (f.vex_status or "") not in SUPPRESSING_VEX]
+    findings, known = _decide_all(session, kept, assets, organization.sector)
+    by_id = {f.id: f for f in kept}
+    advice: dict[str, Advice] = {}
+    for finding in findings:
+        given = known[finding.vulnerability_id].advice
+        stored = by_id.get(finding.finding_id or -1)
+        device = _device_advice(stored) if stored is not None else []
+        advice[finding.vulnerability_id] = Advice(
+            tuple(dict.fromkeys([*device, *given.mitigations]))[:MAX_ADVICE], given.advisories
+        )
+    steps, stuck = upgrades.build(findings, _still_affected(session, by_id), advice)
+    return Plan(
+        scope="asset" if asset else "organization",
+        organization_id=organization.id,
+        organization_name=organization.name,
+        asset_id=asset.id if asset else None,
+        asset_name=asset.name if asset else None,
+        today=today or utcnow().date(),
+        generated_at=utcnow(),
+        upgrades=steps,
+        not_fixable=stuck,
+        findings=findings,
+        suppressed_by_vex=len(everything) - len(kept),
+    )
+
+
+def plan_for_asset(
+    session: Session, actor: Principal, asset_id: str, today: date | None = None
+) -> Plan:
+    asset = inventory.get_asset(session, actor, asset_id)
+    return _plan(session, actor, asset.organization_id, {asset.id: asset}, today, asset)
+
+
+def plan_for_organization(
+    session: Session, actor: Principal, organization_id: str, today: date | None = None
+) -> Plan:
+    assets = {a.id: a for a in inventory.list_assets(session, actor, organization_id)}
+    return _plan(session, actor, organization_id, assets, today)

@@ -1,0 +1,78 @@
+"""`clearinghouse scan --prioritize`: decisions for the findings of files on disk, unstored."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from clearinghouse.db import utcnow
+from clearinghouse.identity.vocabulary import Sector
+from clearinghouse.inventory.models import Criticality, Exposure
+from clearinghouse.matching.scan import PackageFinding, PackageResult, ScanReport
+from clearinghouse.triage.decisions import decide
+from clearinghouse.triage.facts import knowledge_of
+from clearinghouse.triage.ranking import rank_key, triaged
+from clearinghouse.triage.schemas import TriagedFinding
+
+ScanKey = tuple[str, int, str]  # (file path, the package's identity, vulnerability id)
+
+
+def scan_key(path: str, package: PackageResult, item: PackageFinding) -> ScanKey:
+    return (path, id(package), item.hit.vulnerability_id)
+
+
+def prioritize_scan(
+    session: Session,
+    report: ScanReport,
+    *,
+    exposure: Exposure,
+    criticality: Criticality,
+    sector: Sector | None,
+    today: date | None = None,
+) -> dict[ScanKey, TriagedFinding]:
+    """Decisions for a scan's findings (VEX-suppressed ones left out), ranked together; the
+    deadlines count from today."""
+    day = today or utcnow().date()
+    found: dict[ScanKey, tuple[PackageResult, PackageFinding]] = {}
+    for source in report.results:
+        for package in source.packages:
+            for item in package.findings:
+                if not item.suppressed:
+                    found[scan_key(source.path, package, item)] = (package, item)
+    known = knowledge_of(session, {item.hit.vulnerability_id for _, item in found.values()})
+    decided: list[tuple[ScanKey, TriagedFinding]] = []
+    for key, (package, item) in found.items():
+        facts = known.get(item.hit.vulnerability_id)
+        if facts is None:
+            continue
+        decision = decide(
+            facts.evidence,
+            exposure=exposure,
+            criticality=criticality,
+            sector=sector,
+            opened=day,
+            fixable=bool(item.hit.fixed_versions),
+        )
+        component = package.component
+        decided.append(
+            (
+                key,
+                triaged(
+                    None,
+                    None,
+                    facts,
+                    decision,
+                    component_name=component.name,
+                    component_version=component.version,
+                    ecosystem=component.ecosystem,
+                    fixed_versions=item.hit.fixed_versions,
+                    opened=day,
+                ),
+            )
+        )
+    decided.sort(key=lambda pair: rank_key(pair[1]))
+    return {
+        key: finding.model_copy(update={"rank": n})
+        for n, (key, finding) in enumerate(decided, start=1)
+    }
