@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The tests run on every core, at most four (pytest-xdist; each worker takes its own Redis db,
+# counting down from CLEARINGHOUSE_TEST_REDIS_URL's). `make test PYTEST_ARGS=` runs them in one
+# process. loadgroup keeps the tests of an xdist_group (an expensive shared fixture) together.
+PYTEST_ARGS ?= -n auto --maxprocesses=4 --dist loadgroup
 # Debian packages and the command that shows each is installed (gcc: the benchmark builds its
 # reverse-engineering and exploitation targets; build-essential brings the C library headers).
 TEST_SYSTEM_PACKAGES := chromium:chromium bubblewrap:bwrap build-essential:gcc

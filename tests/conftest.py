@@ -11,6 +11,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -28,7 +29,31 @@ REQUIRE_SERVICES = os.environ.get("CLEARINGHOUSE_REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get(
     "CLEARINGHOUSE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("CLEARINGHOUSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def worker_redis_url(base: str, worker: str | None) -> str:
+    """Each pytest-xdist worker its own Redis db, counting down from the base URL's.
+
+    Tests empty their db (flushdb); two workers sharing one would empty each other's queue.
+    Without xdist (no worker) the base URL is used unchanged.
+    """
+    if not worker:
+        return base
+    parts = urlsplit(base)
+    base_db = int(parts.path.strip("/") or 0)
+    db_number = base_db - int(worker.removeprefix("gw"))
+    if db_number < 0:
+        raise pytest.UsageError(
+            f"CLEARINGHOUSE_TEST_REDIS_URL={base}: worker {worker} would need Redis db "
+            f"{db_number}; use a base db at least as high as the number of workers minus one"
+        )
+    return urlunsplit(parts._replace(path=f"/{db_number}"))
+
+
+REDIS_URL = worker_redis_url(
+    os.environ.get("CLEARINGHOUSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+    os.environ.get("PYTEST_XDIST_WORKER"),
+)
 CHROMIUM = os.environ.get("CLEARINGHOUSE_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from typer.testing import CliRunner
+
+from clearinghouse.cli import app
 
 CLI = [sys.executable, "-m", "clearinghouse"]
 
@@ -25,8 +30,52 @@ def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def run_cli(
+    *args: str, env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `clearinghouse ARGS` in this process, as a process started with `env` would run it.
+
+    The command's own code runs unchanged, with exactly `env` as its environment, stdin from
+    `stdin`, and its stdout, stderr and exit code captured apart; an uncaught exception gives
+    exit code 1 and its traceback on stderr, as in a process. Starting a process costs seconds
+    of imports each time: tests/test_cli.py runs the console entry point itself (run_process).
+    """
+    unset: dict[str, str | None] = {name: None for name in os.environ if name not in env}
+    with _logging_restored():
+        result = CliRunner().invoke(
+            app, list(args), input=stdin, env={**unset, **env}, catch_exceptions=True
+        )
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        assert result.exc_info is not None
+        stderr += "".join(traceback.format_exception(*result.exc_info))
+    return subprocess.CompletedProcess(
+        ["clearinghouse", *args], result.exit_code, result.stdout, stderr
+    )
+
+
+@contextmanager
+def _logging_restored() -> Iterator[None]:
+    """Commands configure logging for their process; undo that for the tests that follow."""
+    loggers = [logging.root] + [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    saved = [(lg, lg.handlers[:], lg.level, lg.propagate, lg.disabled) for lg in loggers]
+    try:
+        yield
+    finally:
+        for logger, handlers, level, propagate, disabled in saved:
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
+            logger.disabled = disabled
+
+
+def run_process(
     *args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
+    """Run `python -m clearinghouse ARGS` as a real process (the console entry point)."""
     return subprocess.run(
         [*CLI, *args],
         env=env,

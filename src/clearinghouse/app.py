@@ -13,7 +13,7 @@ from starlette.responses import Response
 from clearinghouse import __version__
 from clearinghouse.config import Settings, load_settings
 from clearinghouse.identity import api as identity_api
-from clearinghouse.identity import policy
+from clearinghouse.identity import hashing, policy
 from clearinghouse.identity import ui as identity_ui
 from clearinghouse.identity.audit import api as audit_api
 from clearinghouse.identity.audit import ui as audit_ui
@@ -64,6 +64,8 @@ def create_app(
     settings = settings or (runtime.settings if runtime else load_settings())
     runtime = runtime or Runtime.create(settings)
     run_consumer = settings.in_process_worker if start_consumer is None else start_consumer
+    # Made now, so that the first sign-in to an unknown account is no slower than the next.
+    hashing.dummy_hash()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,49 +1,54 @@
-"""The `clearinghouse` command: serve, demo, db, jobs, audit, feeds, scan, plan, sandbox, …"""
+"""The `clearinghouse` command: serve, demo, db, jobs, audit, feeds, scan, plan, sandbox, …
+
+Each domain's commands are imported when they run (see cli_lazy), so that a command starts
+without importing every other domain, the web framework and the benchmark first.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from sqlalchemy.exc import SQLAlchemyError
 
-from clearinghouse import __version__, console, db
-from clearinghouse.cli_runtime import fail_unusable_database, open_runtime, settings_or_exit
-from clearinghouse.frontier import cli as frontier_cli
-from clearinghouse.identity import cli as identity_cli
-from clearinghouse.identity.audit import cli as audit_cli
-from clearinghouse.knowledge import cli as knowledge_cli
-from clearinghouse.matching import cli as matching_cli
-from clearinghouse.reports import cli as reports_cli
-from clearinghouse.runtime import Runtime
-from clearinghouse.sandbox import cli as sandbox_cli
-from clearinghouse.system import cli as system_cli
-from clearinghouse.triage import cli as triage_cli
+from clearinghouse import __version__, console
+from clearinghouse.cli_lazy import Lazy, lazy_group
+
+if TYPE_CHECKING:
+    from clearinghouse.runtime import Runtime
+
+# Every command in the order help lists them; None for those defined in this module.
+COMMANDS: dict[str, Lazy | None] = {
+    "scan": Lazy("clearinghouse.matching.cli:scan_command"),
+    "plan": Lazy("clearinghouse.triage.cli:plan_command"),
+    "serve": None,
+    "worker": None,
+    "demo": None,
+    "db": None,
+    "config": None,
+    "jobs": Lazy("clearinghouse.system.cli:app"),
+    "audit": Lazy("clearinghouse.identity.audit.cli:app"),
+    "admin": Lazy("clearinghouse.identity.cli:admin_app"),
+    "orgs": Lazy("clearinghouse.identity.cli:orgs_app"),
+    "tokens": Lazy("clearinghouse.identity.cli:tokens_app"),
+    "feeds": Lazy("clearinghouse.knowledge.cli:feeds_app"),
+    "vulns": Lazy("clearinghouse.knowledge.cli:vulns_app"),
+    "sandbox": Lazy("clearinghouse.sandbox.cli:app"),
+    "reports": Lazy("clearinghouse.reports.cli:app"),
+    "frontier": Lazy("clearinghouse.frontier.cli:app"),
+    "triage": Lazy("clearinghouse.triage.cli:app"),
+}
 
 app = typer.Typer(
     name="clearinghouse",
     help="Clearinghouse: validate, prioritize and distribute vulnerability fixes.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=lazy_group(COMMANDS),
 )
 db_app = typer.Typer(help="The database schema: upgrade it, see where it is.", no_args_is_help=True)
 config_app = typer.Typer(help="The effective settings.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
-app.add_typer(system_cli.app, name="jobs")
-app.add_typer(audit_cli.app, name="audit")
-app.add_typer(identity_cli.admin_app, name="admin")
-app.add_typer(identity_cli.orgs_app, name="orgs")
-app.add_typer(identity_cli.tokens_app, name="tokens")
-app.add_typer(knowledge_cli.feeds_app, name="feeds")
-app.add_typer(knowledge_cli.vulns_app, name="vulns")
-app.add_typer(sandbox_cli.app, name="sandbox")
-app.add_typer(reports_cli.app, name="reports")
-app.add_typer(frontier_cli.app, name="frontier")
-app.command("scan")(matching_cli.scan_command)
-app.command("plan")(triage_cli.plan_command)
-app.add_typer(triage_cli.app, name="triage")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
@@ -73,7 +78,10 @@ PortOption = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen 
 @app.command()
 def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Run the web server (and, by default, a job consumer inside it)."""
+    import uvicorn
+
     from clearinghouse.app import create_app
+    from clearinghouse.cli_runtime import open_runtime
 
     with open_runtime() as runtime:
         console.stderr.print(
@@ -90,6 +98,7 @@ def worker(
     processes: Annotated[bool, typer.Option(help="Use processes instead of threads.")] = False,
 ) -> None:
     """Run job consumers in this process, apart from the web server."""
+    from clearinghouse.cli_runtime import open_runtime
     from clearinghouse.sandbox import service as sandbox_service
 
     with open_runtime() as runtime:
@@ -108,8 +117,11 @@ def worker(
 @app.command()
 def demo(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Set up the embedded database with demo data, print how to sign in, and serve."""
+    import uvicorn
+
     from clearinghouse import demo as demo_data
     from clearinghouse.app import create_app
+    from clearinghouse.cli_runtime import open_runtime
 
     with open_runtime() as runtime:
         lines = demo_data.load(runtime)
@@ -131,6 +143,11 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply the migrations (safe to run again)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from clearinghouse import db
+    from clearinghouse.cli_runtime import open_runtime
+
     with open_runtime(check_database=False) as runtime:
         before = _current_or_fail(runtime)
         try:
@@ -147,6 +164,9 @@ def db_upgrade(
 @db_app.command("current")
 def db_current(as_json: JsonOption = False) -> None:
     """Which schema revision the database is at, and which this code expects."""
+    from clearinghouse import db
+    from clearinghouse.cli_runtime import open_runtime
+
     with open_runtime(check_database=False) as runtime:
         current = _current_or_fail(runtime)
         shown = runtime.settings.database.render_as_string(hide_password=True)
@@ -163,6 +183,11 @@ def db_current(as_json: JsonOption = False) -> None:
 
 
 def _current_or_fail(runtime: Runtime) -> str | None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from clearinghouse import db
+    from clearinghouse.cli_runtime import fail_unusable_database
+
     try:
         return db.current_revision(runtime.engine)
     except SQLAlchemyError as exc:
@@ -172,6 +197,8 @@ def _current_or_fail(runtime: Runtime) -> str | None:
 @config_app.command("show")
 def config_show(as_json: JsonOption = False) -> None:
     """The effective settings, secrets masked."""
+    from clearinghouse.cli_runtime import settings_or_exit
+
     shown = settings_or_exit().masked()
     if as_json:
         console.print_json(shown)

@@ -25,7 +25,7 @@ def test_controls_print_the_three_scores(
     key = made.stdout.strip()
     assert len(parse_key(key)) == 32
     env = _env(tmp_path, sandbox_root, key)
-    done = run_cli("frontier", "controls", "--json", env=env, timeout=600)
+    done = run_cli("frontier", "controls", "--json", env=env)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["passed"] is True and report["suite"] == "calibration"

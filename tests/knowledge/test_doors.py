@@ -69,9 +69,7 @@ def test_the_vulnerability_page(browser_client: TestClient, world: World):
 
 def test_feeds_import_and_vulns_show_from_the_command_line(tmp_path: Path):
     env = cli_env(tmp_path / "var")
-    imported = run_cli(
-        "feeds", "import", "osv", str(shared_file(RUSTSEC_OSV)), "--json", env=env, timeout=300
-    )
+    imported = run_cli("feeds", "import", "osv", str(shared_file(RUSTSEC_OSV)), "--json", env=env)
     assert imported.returncode == 0, imported.stderr
     run = json.loads(imported.stdout)
     assert run["status"] == "succeeded" and run["added"] > 1000

@@ -10,12 +10,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy.orm import Session
 
 from clearinghouse.knowledge import service
 from clearinghouse.matching.packages import PackageMatcher, package_key
 from clearinghouse.runtime import Runtime
 from tests.shared_data import shared_file
+
+# One pytest-xdist worker runs all of these: the corpus_runtime fixture (three OSV corpora) is
+# built once.
+pytestmark = pytest.mark.xdist_group("osv-corpus")
 
 ECOSYSTEMS = {"PyPI", "Go", "crates.io"}
 # The recordings are of osv-scanner at this commit date; advisories published later, or not

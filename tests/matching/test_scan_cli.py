@@ -6,16 +6,21 @@ import json
 from pathlib import Path
 
 import fastjsonschema
+import pytest
 
 from clearinghouse.runtime import Runtime
 from tests.helpers import cli_env, run_cli
 from tests.shared_data import shared_file
 
+# One pytest-xdist worker runs all of these: the corpus_runtime fixture (three OSV corpora) is
+# built once.
+pytestmark = pytest.mark.xdist_group("osv-corpus")
+
 FIXTURES = "osv-scanner-fixtures/testdata/exp-plugins-pkgdeprecate"
 
 
 def scan(runtime: Runtime, *args: str) -> tuple[int, str, str]:
-    result = run_cli("scan", *args, env=cli_env(runtime.settings.data_dir), timeout=120)
+    result = run_cli("scan", *args, env=cli_env(runtime.settings.data_dir))
     return result.returncode, result.stdout, result.stderr
 
 

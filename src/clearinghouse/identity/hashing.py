@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -14,8 +15,15 @@ MAX_PASSWORD_LENGTH = 1024  # argon2 hashes any length; cap it so a request cann
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory parameters.
 _hasher = PasswordHasher()
-# Verifying against this when the account does not exist keeps both paths equally slow.
-_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """Verifying against this when the account does not exist keeps both paths equally slow.
+
+    Made on first use, not at import: every command and worker would otherwise pay one hash.
+    """
+    return _hasher.hash("not a real password, only for timing")
 
 
 class WeakPassword(ValueError):
@@ -39,7 +47,7 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     if len(password) > MAX_PASSWORD_LENGTH:
         return False
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -224,7 +224,7 @@ def test_the_page_shows_vex_statuses_and_the_command_line_imports(
     assert {"id": "csaf", "licence": "LicenseRef-per-document"}.items() <= next(
         s for s in json.loads(sources.stdout) if s["id"] == "csaf"
     ).items()
-    imported = run_cli("feeds", "import", "csaf", str(vex), "--json", env=env, timeout=120)
+    imported = run_cli("feeds", "import", "csaf", str(vex), "--json", env=env)
     assert imported.returncode == 0, imported.stderr
     assert json.loads(imported.stdout)["added"] == 53  # 13 documents, 53 vulnerabilities
 

@@ -34,6 +34,9 @@ from tests.knowledge.sources.enrichment_data import (
     vulnrichment_member,
 )
 
+# One pytest-xdist worker runs all of these, so that the sample fixture is built once.
+pytestmark = pytest.mark.xdist_group("cve5")
+
 RECORDS = 2000
 NOT_A_RECORD = "assets/kev_metrics_schema-1.0.json"  # the archive also holds CISA's schema
 

@@ -38,6 +38,9 @@ from tests.knowledge.sources.enrichment_data import (
     write_epss,
 )
 
+# One pytest-xdist worker runs all of these, so that the rows fixture is built once.
+pytestmark = pytest.mark.xdist_group("epss")
+
 ROWS = 2000
 SCORE_DATE = "2025-08-25T00:00:00+00:00"
 

@@ -13,6 +13,9 @@ from clearinghouse.knowledge.sources.interface import RecordRejected, SourceReco
 from clearinghouse.knowledge.sources.nswg import NswgImporter, cvss_severity, kind_of
 from tests.knowledge.sources.corpora import NSWG, corpus
 
+# One pytest-xdist worker runs all of these: the records fixture (the whole corpus) is built once.
+pytestmark = pytest.mark.xdist_group("nswg")
+
 
 @pytest.fixture(scope="module")
 def records() -> dict[str, SourceRecord]:

@@ -19,6 +19,9 @@ from clearinghouse.knowledge.sources.rustsec import (
 )
 from tests.knowledge.sources.corpora import RUSTSEC_MAIN, RUSTSEC_OSV, corpus, members
 
+# One pytest-xdist worker runs all of these, so that the corpus fixtures are built once.
+pytestmark = pytest.mark.xdist_group("rustsec")
+
 # Compared field by field with the export. Left out, and why:
 # - `modified`: the export takes it from git history (the time of the last commit that touched
 #   the advisory's file); the Markdown does not carry it. We write the latest date the advisory
