@@ -98,7 +98,7 @@ def test_a_killed_runner_leaves_nothing_behind_after_the_next_start(
 
         # The next start (a run that submits at once) clears them before it begins.
         endpoint.scripts = {"notes API": [submit_flag_seen()]}
-        done = run_cli(*arguments, env=env, timeout=300)
+        done = run_cli(*arguments, env=env)
     assert done.returncode == 0, done.stderr
     assert not run_dir.exists()
     assert not any(path.exists() for path in group_dirs.values())

@@ -63,7 +63,6 @@ def test_a_scripted_model_solves_one_task_and_fails_the_other(
             "--api-key-env", "REPLAY_KEY",
             "--json",
             env=env,
-            timeout=600,
         )  # fmt: skip
     assert done.returncode == 0, done.stderr + done.stdout
     report = json.loads(done.stdout)

@@ -57,6 +57,16 @@ EVALUATOR_API: dict[tuple[str, str], int] = {
     ("GET", "/api/v1/reports"): 403,
     ("GET", "/api/v1/reports/{report}"): 403,
     ("GET", "/api/v1/audit/verification"): 403,
+    # Operators' plans and overrides, finders' scorecards, the coordinators' triage: not theirs.
+    ("GET", "/api/v1/assets/{asset}/plan"): 403,
+    ("GET", "/api/v1/assets/{asset}/plan?format=csv"): 403,
+    ("GET", "/api/v1/organizations/{hospital}/plan"): 403,
+    ("GET", "/api/v1/assets/{asset}/overrides"): 403,
+    ("POST", "/api/v1/assets/{asset}/overrides"): 403,
+    ("DELETE", "/api/v1/assets/{asset}/overrides/{vulnerability}/{point}"): 403,
+    ("GET", "/api/v1/reports/scorecards"): 403,
+    ("GET", "/api/v1/reports/triage"): 403,
+    ("POST", "/api/v1/reports/{report}/dedupe"): 403,
 }
 
 EVALUATOR_PAGES: dict[tuple[str, str], int] = {
@@ -93,6 +103,17 @@ EVALUATOR_PAGES: dict[tuple[str, str], int] = {
     ("POST", "/reports/new"): 403,
     ("GET", "/reports/{report}"): 403,
     ("POST", "/logout"): 303,
+    ("GET", "/plan"): 403,
+    ("GET", "/plan?organization={hospital}"): 403,
+    ("GET", "/plan/export?organization={hospital}"): 403,
+    ("GET", "/assets/{asset}/plan"): 403,
+    ("GET", "/assets/{asset}/plan?view=print"): 403,
+    ("GET", "/assets/{asset}/plan/export?format=json"): 403,
+    ("POST", "/assets/{asset}/overrides"): 403,
+    ("POST", "/assets/{asset}/overrides/clear"): 403,
+    ("GET", "/reports/triage"): 403,
+    ("GET", "/reports/scorecards"): 403,
+    ("POST", "/reports/{report}/dedupe"): 403,
 }
 
 

@@ -227,7 +227,7 @@ def test_cli_dedupe_eval(tmp_path: Path):
     missing = run_cli("reports", "dedupe-eval", "--data", str(tmp_path), env=env)
     assert missing.returncode == 2 and "missing:" in missing.stderr
     data = str(Path(__file__).parents[1] / "data" / "shared")
-    measured = run_cli("reports", "dedupe-eval", "--data", data, "--json", env=env, timeout=300)
+    measured = run_cli("reports", "dedupe-eval", "--data", data, "--json", env=env)
     assert measured.returncode == 0, measured.stderr
     alias_set = json.loads(measured.stdout)["alias-set"]
     assert alias_set["precision"] >= 0.95 and alias_set["recall"] >= 0.90

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from clearinghouse.config import Settings
 from clearinghouse.jobs import JobContext
 from clearinghouse.reports import service
+from clearinghouse.reports.models import Report
 from clearinghouse.reports.tasks import ground_report, validate_report
 from clearinghouse.sandbox.bubblewrap import BubblewrapSandbox
 from tests.conftest import service_missing
@@ -69,28 +70,34 @@ def test_every_corpus_report_gets_its_verdict(client: TestClient, world: World) 
         return "queued"
 
     context = JobContext(runtime.settings, runtime.sessions, "corpus", enqueue)
-    ids: dict[str, str] = {}
+    wrong = {}
     started = time.monotonic()
-    for name in sorted(EXPECTED):
+    validating = 0.0
+    for name, expected in sorted(EXPECTED.items()):
         document = json.loads((CORPUS / name).read_text())
         answer = client.post("/api/v1/reports", json=document, headers=headers)
         assert answer.status_code == 201, answer.text
-        ids[name] = answer.json()["report"]["id"]
-        ground_report(context, report_id=ids[name])
-    grounded = time.monotonic()
-    assert {n for n, _ in queued} == {service.VALIDATION_JOB}
-    for _, arguments in queued:
-        validate_report(context, **arguments)
-    validated = time.monotonic()
-    wrong = {}
-    for name, expected in EXPECTED.items():
-        shown = client.get(f"/api/v1/reports/{ids[name]}", headers=headers).json()
+        report_id = answer.json()["report"]["id"]
+        ground_report(context, report_id=report_id)
+        began = time.monotonic()
+        for job_name, arguments in queued:
+            assert job_name == service.VALIDATION_JOB
+            validate_report(context, **arguments)
+        validating += time.monotonic() - began
+        queued.clear()
+        shown = client.get(f"/api/v1/reports/{report_id}", headers=headers).json()
         if shown["verdict"] != expected["validation"]:
             details = shown["verdict_details"] or {}
             reason = details.get("validation", {}).get("reason") or details.get("grounding")
             wrong[name] = (shown["verdict"], expected["validation"], reason)
+        # Each report is judged as the first on its target: several corpus reports are variants
+        # of one another's text (bogus ones built from real ones), which deduplication would
+        # rightly link. Deduplication has its own tests.
+        with runtime.sessions() as session:
+            session.delete(session.get_one(Report, report_id))
+            session.commit()
     print(
-        f"\ncorpus: {len(EXPECTED)} reports, grounding {grounded - started:.1f} s, "
-        f"{len(queued)} validations {validated - grounded:.1f} s"
+        f"\ncorpus: {len(EXPECTED)} reports, {time.monotonic() - started:.1f} s, "
+        f"of which validation {validating:.1f} s"
     )
     assert wrong == {}

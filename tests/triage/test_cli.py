@@ -19,7 +19,7 @@ def cli(runtime: Runtime, *args: str) -> tuple[int, str, str]:
     extra = {"COLUMNS": "250"}
     if runtime.settings.database_url:
         extra["CLEARINGHOUSE_DATABASE_URL"] = str(runtime.settings.database_url)
-    result = run_cli(*args, env=cli_env(runtime.settings.data_dir, **extra), timeout=120)
+    result = run_cli(*args, env=cli_env(runtime.settings.data_dir, **extra))
     return result.returncode, result.stdout, result.stderr
 
 

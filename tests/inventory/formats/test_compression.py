@@ -8,7 +8,7 @@ import pytest
 
 from clearinghouse.inventory.formats.compression import decompress
 from clearinghouse.inventory.formats.interface import InventoryRejected
-from clearinghouse.inventory.formats.registry import parse_upload
+from clearinghouse.inventory.parsing import parse_bytes
 from tests.shared_data import shared_file
 
 
@@ -21,7 +21,7 @@ def test_a_real_gzipped_sbom() -> None:
     name, data = decompress(path.name, path.read_bytes())
     assert name == "bom.json"
     assert data == gzip.decompress(path.read_bytes())
-    parsed = parse_upload(path.name, path.read_bytes())
+    parsed = parse_bytes(path.name, path.read_bytes())
     assert parsed.format_id == "cyclonedx-json"
     assert len(parsed.components) == 903
 

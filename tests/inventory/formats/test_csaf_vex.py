@@ -9,7 +9,8 @@ import pytest
 
 from clearinghouse.inventory.formats.csaf_vex import CsafVex
 from clearinghouse.inventory.formats.interface import InventoryRejected, VexStatement
-from clearinghouse.inventory.formats.registry import detect, parse_upload
+from clearinghouse.inventory.formats.registry import detect
+from clearinghouse.inventory.parsing import parse_bytes
 from tests.shared_data import COPIED, shared_file
 
 OFFICIAL = "csaf-examples/csaf-2.0/csaf/csaf_vex"
@@ -18,7 +19,7 @@ EXAMPLES = sorted(p.name for p in (COPIED / OFFICIAL).glob("*.json"))
 
 def _parse(relative: str) -> tuple[VexStatement, ...]:
     path = shared_file(relative)
-    return parse_upload(path.name, path.read_bytes()).vex
+    return parse_bytes(path.name, path.read_bytes()).vex
 
 
 def test_all_official_examples_are_there() -> None:

@@ -16,7 +16,8 @@ import pytest
 
 from clearinghouse.inventory.formats.cyclonedx_json import CycloneDxJson
 from clearinghouse.inventory.formats.interface import InventoryFormat, InventoryRejected
-from clearinghouse.inventory.formats.registry import FORMATS, detect, parse_upload
+from clearinghouse.inventory.formats.registry import FORMATS, detect
+from clearinghouse.inventory.parsing import parse_bytes
 from tests.shared_data import COPIED, shared_file
 
 SBOM_FORMATS = {"cyclonedx-json", "cyclonedx-xml", "spdx-json", "spdx-tag-value"}
@@ -102,7 +103,7 @@ def test_scalibr_sbom_fixtures_parse_or_are_refused_cleanly(relative: str) -> No
     path: Path = shared_file(f"osv-scalibr-lockfiles/{relative}")
     data = path.read_bytes()
     try:
-        parsed = parse_upload(path.name, data)
+        parsed = parse_bytes(path.name, data)
     except InventoryRejected as rejected:
         assert str(rejected).startswith(f"{path.name}: ")
     else:
