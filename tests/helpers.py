@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 from typer.testing import CliRunner
 
+from clearinghouse import console
 from clearinghouse.cli import app
 
 CLI = [sys.executable, "-m", "clearinghouse"]
@@ -40,7 +41,7 @@ def run_cli(
     of imports each time: tests/test_cli.py runs the console entry point itself (run_process).
     """
     unset: dict[str, str | None] = {name: None for name in os.environ if name not in env}
-    with _logging_restored():
+    with _logging_restored(), _console_width(env.get("COLUMNS")):
         result = CliRunner().invoke(
             app, list(args), input=stdin, env={**unset, **env}, catch_exceptions=True
         )
@@ -51,6 +52,21 @@ def run_cli(
     return subprocess.CompletedProcess(
         ["clearinghouse", *args], result.exit_code, result.stdout, stderr
     )
+
+
+@contextmanager
+def _console_width(columns: str | None) -> Iterator[None]:
+    """Rich reads COLUMNS once, when the console is made: give the command the width a new
+    process with this environment would have (COLUMNS, else 80 off a terminal)."""
+    consoles = (console.stdout, console.stderr)
+    saved = [c.width for c in consoles]
+    for c in consoles:
+        c.width = int(columns) if columns and columns.isdigit() else 80
+    try:
+        yield
+    finally:
+        for c, width in zip(consoles, saved, strict=True):
+            c.width = width
 
 
 @contextmanager
