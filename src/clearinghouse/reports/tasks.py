@@ -86,9 +86,7 @@ def validate_report(ctx: JobContext, report_id: str) -> dict[str, Any]:
         service.record_validation(session, report_id, outcome.verdict, outcome.evidence)
         stderr = _affected_traceback(outcome.evidence)
         if stderr:  # the same crash as an earlier report's makes this one its duplicate
-            dedupe_service.record_crash_state(
-                session, report_id, stderr, dedupe_service.target_modules(report)
-            )
+            dedupe_service.record_crash_state(session, report_id, stderr)
     return {"report": report_id, "verdict": outcome.verdict.value}
 
 
