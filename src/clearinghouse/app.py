@@ -66,6 +66,11 @@ def create_app(
     run_consumer = settings.in_process_worker if start_consumer is None else start_consumer
     # Made now, so that the first sign-in to an unknown account is no slower than the next.
     hashing.dummy_hash()
+    if hashing.TEST_ONLY_HASHING:
+        log.warning(
+            "%s=1: new passwords are hashed with test-only argon2 parameters",
+            hashing.FAST_HASHING_VARIABLE,
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
