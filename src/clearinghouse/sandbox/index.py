@@ -12,8 +12,10 @@ read: PEP 691 JSON when the index offers it, PEP 503 HTML otherwise (and for `fi
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import urllib.error
@@ -79,6 +81,14 @@ class Sources:
 
 def configured_sources(python: str = sys.executable) -> Sources:
     """pip's index URL, extra index URLs and find-links, as `pip config list` shows them."""
+    # Asking pip costs half a second; its answer changes with its environment variables (or
+    # when someone edits pip.conf, which a restart picks up).
+    pip_variables = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PIP_")))
+    return _sources(python, pip_variables)
+
+
+@functools.lru_cache(maxsize=16)
+def _sources(python: str, pip_variables: tuple[tuple[str, str], ...]) -> Sources:
     listed = subprocess.run(  # noqa: S603 (fixed argv)
         [python, "-m", "pip", "config", "list"],
         capture_output=True,
