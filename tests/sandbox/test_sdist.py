@@ -142,3 +142,15 @@ def test_a_truncated_or_foreign_archive_is_refused(tmp_path: Path) -> None:
     foreign.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
     with pytest.raises(SdistUnusable, match="not a readable archive"):
         read_needs(foreign, "3.11")
+
+
+def test_a_decompression_bomb_is_not_read_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("clearinghouse.sandbox.sdist.MAX_SCAN_BYTES", 4 * 2**20)
+    archive = make_sdist(
+        tmp_path, {"zeros.bin": "\0" * (8 * 2**20), "PKG-INFO": "Requires-Dist: idna\n"}
+    )
+    assert archive.stat().st_size < 100 * 1024
+    with pytest.raises(SdistUnusable, match="more than 4194304 bytes"):
+        read_needs(archive, "3.11")

@@ -282,6 +282,9 @@ def release_files(sources: Sources, pin: str) -> list[ReleaseFile]:
     if unreachable:
         raise IndexUnreachable("; ".join(unreachable))
     where = sources.describe()
+    if not sources.indexes:
+        # Folders of the operator's choosing prove nothing about what exists elsewhere.
+        raise IndexUnreachable(f"{pin} is not on {where}, and pip is set to use no index")
     if not has_project:
         raise NoSuchRelease(pin, f"{pin} does not exist: there is no project {name} on {where}")
     raise NoSuchRelease(pin, f"{pin} does not exist: {name} has no release {version} on {where}")

@@ -142,7 +142,11 @@ def _fill(destination: Path, pins: Sequence[str], version: str, timeout: float) 
         if not candidates:
             raise PrepareError(f"{pin} has neither a wheel for Python {version} nor an sdist")
         archive = index.download(candidates[0], fetched)
-        needs = sdist.read_needs(archive, version, sorted(Requirement(pin).extras))
+        try:
+            needs = sdist.read_needs(archive, version, sorted(Requirement(pin).extras))
+        except sdist.SdistUnusable as exc:
+            message = f"the sdist of {pin} cannot be built offline: {exc}"
+            raise sdist.SdistUnusable(message) from None
         runtime += [
             d for d in needs.dependencies if canonicalize_name(Requirement(d).name) not in built
         ]

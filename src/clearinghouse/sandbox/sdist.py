@@ -30,6 +30,7 @@ from clearinghouse.sandbox.interface import SandboxError
 
 MAX_MEMBERS = 20_000
 MAX_MEMBER_BYTES = 2 * 2**20
+MAX_SCAN_BYTES = 1024 * 2**20  # decompressed: a .tar.gz must be read through to list it
 LEGACY_BUILD_REQUIRES = ("setuptools>=40.8.0", "wheel")
 
 
@@ -77,6 +78,8 @@ def _members(archive: Path, wanted: set[str]) -> dict[str, bytes]:
                 for count, member in enumerate(tarred):
                     if count >= MAX_MEMBERS:
                         raise SdistUnusable(f"{archive.name}: more than {MAX_MEMBERS} members")
+                    if member.offset_data + member.size > MAX_SCAN_BYTES:
+                        raise SdistUnusable(f"{archive.name}: more than {MAX_SCAN_BYTES} bytes")
                     hit = key(member.name)
                     if hit and member.isreg() and hit not in found:
                         if member.size > MAX_MEMBER_BYTES:
