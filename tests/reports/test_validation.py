@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from clearinghouse.config import Settings
 from clearinghouse.jobs import JobContext
 from clearinghouse.knowledge import service as knowledge_service
+from clearinghouse.reports import cli as reports_cli
 from clearinghouse.reports import environments, oracle
 from clearinghouse.reports.schemas import ReportIn, Verdict
 from clearinghouse.reports.tasks import VALIDATION_RETRIES, ground_report, validate_report
@@ -340,7 +341,7 @@ def _package_report(
 
 
 def test_a_release_published_only_as_an_sdist_is_built_in_the_sandbox(
-    box: BubblewrapSandbox,
+    box: BubblewrapSandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """six 1.4.1 has no wheel on PyPI, only six-1.4.1.tar.gz; 1.16.0 has a wheel."""
     report = _package_report(
@@ -362,6 +363,10 @@ def test_a_release_published_only_as_an_sdist_is_built_in_the_sandbox(
     assert {"name": "six", "version": "1.4.1"} in affected["environment"]["installed"]
     assert fixed["environment"]["built_from_sdist"] == []
     assert not fixed["reproduces"]
+    reports_cli._validation_tables(outcome.evidence)  # what `reports show ID` prints
+    assert "six==1.4.1: no wheel; built from six-1.4.1.tar.gz in the sandbox, offline" in (
+        capsys.readouterr().out
+    )
 
 
 @pytest.fixture

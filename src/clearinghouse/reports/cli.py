@@ -178,6 +178,7 @@ def _validation_tables(validation: dict[str, Any]) -> None:
                 f"{built['requirement']}: no wheel; built from {built['file']} "
                 f"{built.get('built', 'in the sandbox')}",
                 highlight=False,
+                soft_wrap=True,
             )
     flaky = [v["version"] for v in validation["versions"] if v.get("flaky")]
     if flaky:
