@@ -11,6 +11,8 @@ import hashlib
 import json
 import os
 import shutil
+import tarfile
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +22,18 @@ from fastapi.testclient import TestClient
 from clearinghouse.config import Settings
 from clearinghouse.jobs import JobContext
 from clearinghouse.knowledge import service as knowledge_service
-from clearinghouse.reports import oracle
+from clearinghouse.reports import cli as reports_cli
+from clearinghouse.reports import environments, oracle
 from clearinghouse.reports.schemas import ReportIn, Verdict
 from clearinghouse.reports.tasks import VALIDATION_RETRIES, ground_report, validate_report
-from clearinghouse.reports.validation import Config, FixedVersion, Validator, capped, known_fix
+from clearinghouse.reports.validation import (
+    Config,
+    FixedVersion,
+    InfrastructureError,
+    Validator,
+    capped,
+    known_fix,
+)
 from clearinghouse.runtime import Runtime
 from clearinghouse.sandbox.bubblewrap import BubblewrapSandbox
 from clearinghouse.sandbox.interface import Limits
@@ -31,6 +41,7 @@ from tests.conftest import service_missing
 from tests.identity_world import World, sign_in
 from tests.reports.conftest import CORPUS, DATA, finder_headers, sqlparse_report
 from tests.reports.test_validation_corpus import SANDBOX_DIR
+from tests.sandbox.test_index import closed_port, only_index
 
 OSV_RECORDS = DATA / "osv-records"
 TRACEBACK = """Traceback (most recent call last):
@@ -65,6 +76,22 @@ def test_logs_keep_their_head_and_tail() -> None:
     text = capped(b"a" * 1000 + b"b" * 1000, 100)
     assert text.startswith("a" * 50) and text.endswith("b" * 50)
     assert "[1900 bytes left out]" in text
+
+
+def test_a_failed_build_is_told_by_its_own_last_words() -> None:
+    stderr = (
+        "  error: subprocess-exited-with-error\n\n"
+        "  \u00d7 python setup.py egg_info did not run successfully.\n"
+        "  \u2502 exit code: 1\n  \u2570\u2500> [3 lines of output]\n"
+        "      Traceback (most recent call last):\n"
+        "      SystemExit: needs the network\n      [end of output]\n\n"
+        "  note: This error originates from a subprocess.\nerror: metadata-generation-failed\n"
+    )
+    assert environments.build_error(stderr) == (
+        "python setup.py egg_info did not run successfully. / "
+        "Traceback (most recent call last): / SystemExit: needs the network"
+    )
+    assert environments.build_error("one\ntwo\n") == "one / two"
 
 
 @pytest.fixture(scope="module")
@@ -290,11 +317,191 @@ def test_the_knowledge_base_gives_the_lowest_fix_above_every_affected_version(
 
 
 def test_a_link_planted_by_the_build_run_is_never_followed(tmp_path: Path) -> None:
-    from clearinghouse.reports import environments
-
     target = tmp_path / "host-file"
     target.write_text("host")
     (tmp_path / "complete.json").symlink_to(target)
     with pytest.raises(environments.BuildFailed):
         environments._write_new(tmp_path / "complete.json", b"{}")
     assert target.read_text() == "host"
+
+
+# -- releases published only as an sdist, and pins that do not exist -------------------------
+
+
+def _package_report(
+    name: str, affected: str, poc: str, oracle_: dict[str, Any], **changes: Any
+) -> ReportIn:
+    document = sqlparse_report()
+    purl = f"pkg:pypi/{name}"
+    document["target"] = {"kind": "package", "purl": purl, "affected_versions": [affected]}
+    document["proof_of_concept"]["files"] = [{"path": "poc.py", "content": poc}]
+    document["proof_of_concept"]["oracle"] = oracle_
+    document["proof_of_concept"]["environment"].update(changes)
+    return ReportIn.model_validate(document)
+
+
+def test_a_release_published_only_as_an_sdist_is_built_in_the_sandbox(
+    box: BubblewrapSandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """six 1.4.1 has no wheel on PyPI, only six-1.4.1.tar.gz; 1.16.0 has a wheel."""
+    report = _package_report(
+        "six",
+        "1.4.1",
+        "import six\nprint('six', six.__version__)\n",
+        {"kind": "output_regex", "stream": "stdout", "pattern": r"^six 1\.4\.1$"},
+    )
+    outcome = Validator(box, QUICK).validate(report, FixedVersion("1.16.0", "report"))
+    assert outcome.verdict is Verdict.REPRODUCED, outcome.reason
+    affected, fixed = outcome.evidence["versions"]
+    (built,) = affected["environment"]["built_from_sdist"]
+    assert built["requirement"] == "six==1.4.1"
+    assert built["file"] == "six-1.4.1.tar.gz"
+    assert built["built"] == "in the sandbox, offline"
+    assert built["build_requires"] == ["setuptools>=40.8.0", "wheel"]
+    # The digest PyPI publishes for six-1.4.1.tar.gz, checked when it was fetched.
+    assert built["sha256"] == "f045afd6dffb755cc0411acb7ce9acc4de0e71261d4b5f91de2e68d9aa5f8367"
+    assert {"name": "six", "version": "1.4.1"} in affected["environment"]["installed"]
+    assert fixed["environment"]["built_from_sdist"] == []
+    assert not fixed["reproduces"]
+    reports_cli._validation_tables(outcome.evidence)  # what `reports show ID` prints
+    assert "six==1.4.1: no wheel; built from six-1.4.1.tar.gz in the sandbox, offline" in (
+        capsys.readouterr().out
+    )
+
+
+@pytest.fixture
+def own_box() -> Any:
+    """A sandbox with its own empty caches (reachable by uid 65534, unlike tmp_path)."""
+    root = Path(tempfile.mkdtemp(prefix="ch-sdist-", dir="/tmp"))
+    root.chmod(0o711)
+    sandbox = BubblewrapSandbox(root / "box")
+    if not sandbox.check().usable:
+        service_missing("the bubblewrap sandbox", "see `clearinghouse sandbox check`")
+    yield sandbox
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_an_sdist_that_does_not_build_offline_is_an_error_not_the_finder_s(
+    own_box: BubblewrapSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its setup.py wants the network: it fails in the sandbox, and never ran on this side."""
+    mark = tmp_path / "setup-py-ran"
+    package = tmp_path / "needsnet-1.0"
+    package.mkdir()
+    (package / "setup.py").write_text(
+        f"try:\n    open({str(mark)!r}, 'w').write('ran')\nexcept OSError:\n    pass\n"
+        "raise SystemExit('needsnet: this build downloads its sources from the network')\n"
+    )
+    (package / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: needsnet\nVersion: 1.0\n")
+    links = tmp_path / "links"
+    links.mkdir()
+    with tarfile.open(links / "needsnet-1.0.tar.gz", "w:gz") as archive:
+        archive.add(package, arcname="needsnet-1.0")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
+    report = _package_report(
+        "needsnet",
+        "1.0",
+        "import needsnet\n",
+        {"kind": "output_regex", "stream": "stdout", "pattern": "^never"},
+    )
+    outcome = Validator(own_box, QUICK).validate(report, None)
+    assert outcome.verdict is Verdict.ERROR
+    assert outcome.reason.startswith("the sdist of needsnet==1.0 did not build offline")
+    assert "downloads its sources from the network" in outcome.reason
+    assert "downloads its sources" in outcome.evidence["build_log"]
+    assert outcome.evidence["versions"] == []
+    assert not mark.exists()
+    assert not any((own_box.root / "environments").glob("[!.]*"))  # nothing half-built kept
+
+
+@pytest.mark.parametrize(
+    ("changes", "fixed", "message"),
+    [
+        (
+            {"dependencies": ["requests==99.0.0"]},
+            None,
+            "the PoC's dependency requests==99.0.0 does not exist: requests has no release 99.0.0",
+        ),
+        (
+            {"affected": "99.0.0"},
+            None,
+            "the target version sqlparse==99.0.0 does not exist: sqlparse has no release 99.0.0",
+        ),
+        (
+            {},
+            FixedVersion("99.0.1", "report"),
+            "the target version sqlparse==99.0.1 does not exist",
+        ),
+    ],
+)
+def test_a_pin_that_does_not_exist_is_the_finder_s_mistake(
+    box: BubblewrapSandbox,
+    changes: dict[str, Any],
+    fixed: FixedVersion | None,
+    message: str,
+) -> None:
+    document = json.loads((CORPUS / "bogus" / "absurd-argument-type.json").read_text())
+    document["proof_of_concept"]["environment"]["dependencies"] = changes.get("dependencies", [])
+    if "affected" in changes:
+        document["target"]["affected_versions"] = [changes["affected"]]
+    outcome = Validator(box, QUICK).validate(ReportIn.model_validate(document), fixed)
+    assert outcome.verdict is Verdict.INVALID, outcome.reason
+    assert outcome.reason.startswith(message)
+
+
+def test_a_known_fix_the_index_lacks_is_not_the_finder_s_mistake(box: BubblewrapSandbox) -> None:
+    report = ReportIn.model_validate_json(
+        (CORPUS / "bogus" / "absurd-argument-type.json").read_text()
+    )
+    with pytest.raises(InfrastructureError, match=r"known fix sqlparse==99\.0\.1 does not exist"):
+        Validator(box, QUICK).validate(report, FixedVersion("99.0.1", "knowledge base"))
+
+
+def test_an_unreachable_index_is_an_infrastructure_error(
+    box: BubblewrapSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not `invalid`: the job retries it and, in the end, records `error`."""
+    only_index(monkeypatch, f"http://127.0.0.1:{closed_port()}/simple")
+    report = _report(
+        "import idna\n",
+        {"kind": "output_regex", "stream": "stdout", "pattern": "^never"},
+        environment={"python": "3.11", "dependencies": ["idna==3.7"]},
+    )
+    with pytest.raises(InfrastructureError, match=r"cannot reach http://127\.0\.0\.1"):
+        Validator(box, QUICK).validate(report, None)
+
+
+def test_the_page_says_the_target_was_built_from_its_sdist(
+    client: TestClient, browser_client: TestClient, world: World, settings: Settings
+) -> None:
+    """Through the jobs: grounding reads six-1.4.1.tar.gz from PyPI, validation builds it."""
+    document = sqlparse_report()
+    document["target"] = {"kind": "package", "purl": "pkg:pypi/six", "affected_versions": ["1.4.1"]}
+    document["locations"] = [{"file": "six.py", "symbol": "with_metaclass"}]
+    document["fixed_version"] = None
+    document["proof_of_concept"]["files"] = [
+        {"path": "poc.py", "content": "import six\nprint('six', six.__version__)\n"}
+    ]
+    document["proof_of_concept"]["oracle"] = {
+        "kind": "output_regex", "stream": "stdout", "pattern": r"^six 1\.4\.1$"
+    }  # fmt: skip
+    headers = finder_headers(world)
+    report = client.post("/api/v1/reports", json=document, headers=headers).json()["report"]
+    context = JobContext(
+        settings.model_copy(
+            update={
+                "sandbox_dir": SANDBOX_DIR,
+                "validation_runs": 1,
+                "source_index_url": "https://pypi.org/simple",
+            }
+        ),
+        world.runtime.sessions,
+        "t",
+    )
+    if not BubblewrapSandbox(SANDBOX_DIR).check().usable:
+        service_missing("the bubblewrap sandbox", "see `clearinghouse sandbox check`")
+    assert ground_report(context, report_id=report["id"])["status"] == "grounded"
+    assert validate_report(context, report_id=report["id"])["verdict"] == "reproduced_unfixed"
+    sign_in(browser_client, world.users["finder_admin"])
+    page = browser_client.get(f"/reports/{report['id']}")
+    assert "built from its sdist" in page.text and "six-1.4.1.tar.gz" in page.text

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from clearinghouse.config import Settings
-from clearinghouse.sandbox import prepare, service
+from clearinghouse.sandbox import index, prepare, sdist, service
 from clearinghouse.sandbox.interface import InvalidRequest, Limits, RunRequest
 from tests.sandbox.conftest import out
+from tests.sandbox.test_index import closed_port, only_index
+from tests.sandbox.test_sdist import make_sdist
 
 
 @pytest.mark.parametrize(
@@ -64,30 +66,81 @@ def test_the_run_builds_its_venv_offline_from_the_wheelhouse(
     assert service.prepare_python(settings, ["SIX==1.16.0"]) == wheelhouses[0]
 
 
-def test_an_unknown_package_fails_prepare(tmp_path: Path) -> None:
-    with pytest.raises(prepare.PrepareError, match="cannot fetch wheels"):
-        prepare.prepare_wheelhouse(
-            tmp_path / "cache", ["clearinghouse-does-not-exist-7f3a==0.0.1"], timeout=120
-        )
-    assert not any((tmp_path / "cache").glob("*/requirements.txt"))
+def test_a_release_that_does_not_exist_is_told_from_an_unreachable_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    with pytest.raises(index.NoSuchRelease, match="no project clearinghouse-does-not-exist-7f3a"):
+        prepare.prepare_wheelhouse(cache, ["clearinghouse-does-not-exist-7f3a==0.0.1"])
+    with pytest.raises(index.NoSuchRelease, match=r"six has no release 99\.0\.0") as missing:
+        prepare.prepare_wheelhouse(cache, ["six==1.16.0", "Six==99.0.0"])
+    assert missing.value.pin == "six==99.0.0"
+    only_index(monkeypatch, f"http://127.0.0.1:{closed_port()}/simple")
+    with pytest.raises(index.IndexUnreachable, match="cannot reach"):
+        prepare.prepare_wheelhouse(cache, ["six==1.16.0"])
+    assert not any(cache.glob("*/requirements.txt"))
 
 
-def test_an_sdist_is_never_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A package offered only as an sdist whose setup.py would leave a mark if it ran."""
+def _evil_sdist(tmp_path: Path, name: str = "evilpkg") -> tuple[Path, Path]:
+    """A package offered only as an sdist whose setup.py leaves a mark where it runs."""
     mark = tmp_path / "setup-py-ran"
-    index = tmp_path / "index"
-    index.mkdir()
-    package = tmp_path / "evilpkg-1.0"
+    links = tmp_path / "links"
+    links.mkdir()
+    package = tmp_path / f"{name}-1.0"
     package.mkdir()
     (package / "setup.py").write_text(
         f"open({str(mark)!r}, 'w').write('ran')\n"
-        "from setuptools import setup\nsetup(name='evilpkg', version='1.0')\n"
+        f"from setuptools import setup\nsetup(name={name!r}, version='1.0')\n"
     )
-    (package / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: evilpkg\nVersion: 1.0\n")
-    with tarfile.open(index / "evilpkg-1.0.tar.gz", "w:gz") as archive:
-        archive.add(package, arcname="evilpkg-1.0")
+    (package / "PKG-INFO").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    with tarfile.open(links / f"{name}-1.0.tar.gz", "w:gz") as archive:
+        archive.add(package, arcname=f"{name}-1.0")
+    return links, mark
+
+
+def test_an_sdist_is_never_built_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its file is fetched and read, its build requirements come as wheels from PyPI; its
+    setup.py does not run on this side."""
+    links, mark = _evil_sdist(tmp_path)
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
+    wheelhouse = prepare.prepare_wheelhouse(tmp_path / "cache", ["evilpkg==1.0"], timeout=300)
+    assert not mark.exists()
+    files = sorted(p.name for p in wheelhouse.iterdir())
+    assert "evilpkg-1.0.tar.gz" in files and any(f.startswith("setuptools-") for f in files)
+    (entry,) = prepare.built_from_sdist(wheelhouse)
+    assert entry["requirement"] == "evilpkg==1.0"
+    assert entry["build_requires"] == ["setuptools>=40.8.0", "wheel"]
+    assert (wheelhouse / "requirements.txt").read_text() == "evilpkg==1.0\n"
+
+
+def test_without_an_index_an_sdist_cannot_be_prepared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pip set to no-index: the sdist is found, but its build requirements cannot be."""
+    links, mark = _evil_sdist(tmp_path)
     monkeypatch.setenv("PIP_NO_INDEX", "1")
-    monkeypatch.setenv("PIP_FIND_LINKS", str(index))
-    with pytest.raises(prepare.PrepareError):
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
+    with pytest.raises(prepare.PrepareError, match="cannot fetch wheels for setuptools"):
         prepare.prepare_wheelhouse(tmp_path / "cache", ["evilpkg==1.0"], timeout=120)
     assert not mark.exists()
+    # A pin missing from those folders is not proven missing everywhere: not NoSuchRelease.
+    with pytest.raises(index.IndexUnreachable, match="pip is set to use no index"):
+        prepare.prepare_wheelhouse(tmp_path / "cache", ["six==1.16.0"], timeout=120)
+    assert not any((tmp_path / "cache").glob("*/requirements.txt"))
+
+
+def test_an_sdist_that_names_a_url_to_build_with_is_refused_before_anything_is_fetched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    links = tmp_path / "links"
+    links.mkdir()
+    make_sdist(
+        links,
+        {"pyproject.toml": '[build-system]\nrequires = ["b @ https://evil.example/b.whl"]\n'},
+        "urlbuild-1.0.tar.gz",
+    )
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
+    with pytest.raises(sdist.SdistUnusable, match=r"the sdist of urlbuild==1\.0 cannot be built"):
+        prepare.prepare_wheelhouse(tmp_path / "cache", ["urlbuild==1.0"])
+    assert not any((tmp_path / "cache").iterdir())

@@ -172,6 +172,14 @@ def _validation_tables(validation: dict[str, Any]) -> None:
             ]
         ],
     )
+    for version in validation["versions"]:
+        for built in version.get("environment", {}).get("built_from_sdist") or ():
+            console.stdout.print(
+                f"{built['requirement']}: no wheel; built from {built['file']} "
+                f"{built.get('built', 'in the sandbox')}",
+                highlight=False,
+                soft_wrap=True,
+            )
     flaky = [v["version"] for v in validation["versions"] if v.get("flaky")]
     if flaky:
         console.stdout.print(f"flaky (runs differed) on {', '.join(flaky)}", highlight=False)

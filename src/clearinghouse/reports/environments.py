@@ -3,10 +3,13 @@ in the sandbox once (untrusted side, offline), then shown read-only to every PoC
 
 1. **Wheelhouse** (trusted): `sandbox.prepare` downloads the wheels of the exact pins
    (`name==version` of the target and the PoC's declared dependencies) with
-   `pip download --only-binary=:all:`; wheels are unpacked later, never executed here.
+   `pip download --only-binary=:all:`; wheels are unpacked later, never executed here. A pin
+   released only as an sdist gets its sdist file, its build requirements and its static
+   dependencies instead: its code runs only in step 2.
 2. **Environment** (in the sandbox, no network): `python3 -m venv --without-pip`, then Debian's
    pip installs from the read-only wheelhouse with `--no-index` into a folder bind-mounted
-   writable for that one run. The run also lists what got installed.
+   writable for that one run (building any sdist there, isolated, from the wheelhouse's
+   setuptools). The run also lists what got installed.
 3. The trusted side takes the folder over (owner root, nothing followed) and moves it into
    place whole, keyed like the wheelhouse. Every PoC run of that target mounts it read-only at
    `/env`: a PoC cannot change what the next run (or the fixed version's run) sees, and the
@@ -22,7 +25,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +61,32 @@ class BuildFailed(SandboxError):
     """The environment could not be built (infrastructure: retried, never the finder's fault)."""
 
 
+class SdistBuildFailed(BuildFailed):
+    """A release published only as an sdist did not build offline in the sandbox: the package's
+    problem (a build that needs the network, a compiler, or code it does not declare)."""
+
+    def __init__(self, message: str, log: bytes) -> None:
+        super().__init__(message)
+        self.log = log
+
+
+def build_error(stderr: str) -> str:
+    """The gist of pip's report of a failed build: what failed, and the end of its output."""
+    # pip frames it with box-drawing characters and a multiplication sign: left off.
+    lines = [line.strip().lstrip("\u2502\u2570\u2500>\u00d7 ") for line in stderr.splitlines()]
+    failed = next((line for line in lines if "did not run successfully" in line), "")
+    if "[end of output]" in lines:
+        end = lines.index("[end of output]")
+        start = max(
+            (i for i, line in enumerate(lines[:end]) if line.endswith("lines of output]")),
+            default=end - 4,
+        )
+        output = [line for line in lines[start + 1 : end][-4:] if line]
+    else:
+        output = [line for line in lines[-6:] if line]
+    return " / ".join([failed, *output] if failed else output)[-1500:]
+
+
 @dataclass(frozen=True)
 class Environment:
     """A ready environment: where it is, what it holds, and what making it cost."""
@@ -67,10 +96,11 @@ class Environment:
     pins: tuple[str, ...]
     python: str
     packages: tuple[tuple[str, str], ...]  # (name, version) installed
-    distributions: dict[str, str]  # wheel file name → sha256
+    distributions: dict[str, str]  # wheel or sdist file name → sha256
     prepare_seconds: float  # the wheelhouse (0 when cached)
     install_seconds: float  # the venv built in the sandbox (0 when cached)
     cached: bool
+    built_from_sdist: tuple[dict[str, Any], ...] = ()  # what `prepare` fetched as an sdist
 
     def evidence(self) -> dict[str, Any]:
         return {
@@ -81,6 +111,9 @@ class Environment:
             "distributions": [
                 {"file": name, "sha256": digest}
                 for name, digest in sorted(self.distributions.items())
+            ],
+            "built_from_sdist": [
+                {**entry, "built": "in the sandbox, offline"} for entry in self.built_from_sdist
             ],
             "cached": self.cached,
         }
@@ -126,6 +159,7 @@ def _load(path: Path, key: str, pins: tuple[str, ...]) -> Environment:
         python=str(meta["python"]),
         packages=tuple((str(n), str(v)) for n, v in meta["packages"]),
         distributions={str(k): str(v) for k, v in meta["distributions"].items()},
+        built_from_sdist=tuple(meta.get("built_from_sdist", ())),
         prepare_seconds=0.0,
         install_seconds=0.0,
         cached=True,
@@ -137,8 +171,11 @@ def environment(
 ) -> Environment:
     """The environment for these exact pins: from the cache, or prepared and built now.
 
-    Raises `prepare.PrepareError` when the wheels cannot be fetched, `InvalidRequest` for a
-    requirement that is not an exact pin, `BuildFailed` when the build in the sandbox fails.
+    Raises `prepare.PrepareError` or `index.IndexUnreachable` when the wheels cannot be fetched,
+    `index.NoSuchRelease` for a pin the index does not have, `InvalidRequest` for a requirement
+    that is not an exact pin, `sdist.SdistUnusable` for an sdist that cannot be built offline as
+    published, `SdistBuildFailed` when building one in the sandbox fails, `BuildFailed` when the
+    rest of the build in the sandbox fails.
     """
     pins = prepare.normalize(requirements)
     python = prepare.sandbox_python_version()
@@ -150,7 +187,9 @@ def environment(
     started = time.monotonic()
     wheelhouse = prepare.prepare_wheelhouse(box.root / "wheelhouse", pins, timeout=timeout)
     prepared = time.monotonic()
-    distributions = {p.name: _sha256(p) for p in sorted(wheelhouse.glob("*.whl"))}
+    sdists = prepare.built_from_sdist(wheelhouse)
+    archives = [*wheelhouse.glob("*.whl"), *(wheelhouse / str(e["file"]) for e in sdists)]
+    distributions = {p.name: _sha256(p) for p in sorted(archives)}
     box.prepare_root()
     root.mkdir(mode=0o711, exist_ok=True)
     build = root / f".build-{uuid.uuid4().hex}"
@@ -164,9 +203,16 @@ def environment(
         )
         if not result.ok:
             tail = result.stderr.decode(errors="replace").strip().splitlines()[-3:]
+            how = f"exit {result.exit_code}, limit {result.limit}"
+            if sdists:
+                built = ", ".join(str(e["requirement"]) for e in sdists)
+                raise SdistBuildFailed(
+                    f"the sdist of {built} did not build offline in the sandbox ({how}): "
+                    + build_error(result.stderr.decode(errors="replace")),
+                    result.stderr,
+                )
             raise BuildFailed(
-                f"installing {', '.join(pins)} in the sandbox failed "
-                f"(exit {result.exit_code}, limit {result.limit}): {' / '.join(tail)}"
+                f"installing {', '.join(pins)} in the sandbox failed ({how}): {' / '.join(tail)}"
             )
         _take_over(build)
         listing = build / _INSTALLED
@@ -177,6 +223,7 @@ def environment(
             "python": str(installed["python"]),
             "packages": [[str(n), str(v)] for n, v in installed["packages"]],
             "distributions": distributions,
+            "built_from_sdist": sdists,
         }
         _write_new(build / _COMPLETE, json.dumps(meta).encode())
         try:
@@ -189,12 +236,9 @@ def environment(
         raise BuildFailed(f"the environment build's listing is unreadable: {exc}") from exc
     finally:
         shutil.rmtree(build, ignore_errors=True)
-    built = _load(final, key, pins)
-    return Environment(
-        **{
-            **built.__dict__,
-            "prepare_seconds": round(prepared - started, 4),
-            "install_seconds": round(time.monotonic() - prepared, 4),
-            "cached": False,
-        }
+    return replace(
+        _load(final, key, pins),
+        prepare_seconds=round(prepared - started, 4),
+        install_seconds=round(time.monotonic() - prepared, 4),
+        cached=False,
     )

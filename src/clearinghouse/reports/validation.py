@@ -11,7 +11,12 @@ report's oracle (`oracle.py`). The verdict:
   the fix the knowledge base knows (an incomplete fix, or another bug);
 - `reproduced`: it holds on an affected version and in no run on the fixed one;
 - `invalid`: the PoC cannot be run as written (files that cannot be written, a command that does
-  not exist, requirements that are not exact pins, an output pattern that never finishes).
+  not exist, requirements that are not exact pins, a pin — a dependency, an affected version or
+  the report's fixed version — that the index does not have, an output pattern that never
+  finishes);
+- `error`, returned at once: the target (or a pinned dependency) is published only as an sdist
+  and it does not build offline in the sandbox — the package's problem, not the finder's, and
+  not worth retrying.
 
 Infrastructure failures (the index unreachable, the sandbox broken) raise `InfrastructureError`;
 the job retries them and, in the end, records `error` — never a verdict against the finder.
@@ -38,7 +43,7 @@ from clearinghouse.knowledge.versions.ranges import InvalidRange, evaluate
 from clearinghouse.reports import environments, oracle
 from clearinghouse.reports.environments import Environment
 from clearinghouse.reports.schemas import PackageTarget, ReportIn, Verdict
-from clearinghouse.sandbox import prepare
+from clearinghouse.sandbox import index, prepare, sdist
 from clearinghouse.sandbox.bubblewrap import BubblewrapSandbox
 from clearinghouse.sandbox.interface import (
     InvalidRequest,
@@ -58,6 +63,15 @@ class InfrastructureError(Exception):
 
 class InvalidPoc(Exception):
     """The PoC cannot be run as written: the verdict is `invalid`."""
+
+
+class Unbuildable(Exception):
+    """The package cannot be installed in the sandbox as published: the verdict is `error`, at
+    once (an offline build fails the same way every time)."""
+
+    def __init__(self, message: str, log: bytes = b"") -> None:
+        super().__init__(message)
+        self.log = log
 
 
 @dataclass(frozen=True)
@@ -233,12 +247,27 @@ class Validator:
         self.config = config or Config()
         self.timings = _Timings()
 
-    def environment(self, name: str, version: str, report: ReportIn) -> Environment:
+    def environment(
+        self, name: str, version: str, report: ReportIn, *, finder_named: bool = True
+    ) -> Environment:
+        """The environment of name==version and the PoC's dependencies. `finder_named`: the
+        version is the report's own (an affected version, or its fixed version); a fix the
+        knowledge base names that the index lacks is not the finder's mistake."""
         pins = [f"{name}=={version}", *report.proof_of_concept.environment.dependencies]
         try:
             env = environments.environment(self.box, pins)
         except InvalidRequest as exc:
             raise InvalidPoc(str(exc)) from None
+        except index.NoSuchRelease as exc:
+            target = prepare.normalize([f"{name}=={version}"])[0]
+            if exc.pin == target and not finder_named:
+                raise InfrastructureError(f"the known fix {exc}") from exc
+            what = "the target version" if exc.pin == target else "the PoC's dependency"
+            raise InvalidPoc(f"{what} {exc}") from None
+        except environments.SdistBuildFailed as exc:
+            raise Unbuildable(str(exc), exc.log) from None
+        except sdist.SdistUnusable as exc:
+            raise Unbuildable(str(exc)) from None
         except (SandboxError, OSError) as exc:
             raise InfrastructureError(f"{name} {version}: {exc}") from exc
         self.timings.prepare += env.prepare_seconds
@@ -363,11 +392,17 @@ class Validator:
                     Verdict.REPRODUCED_UNFIXED,
                     f"reproduced on {', '.join(hits)}; no fixed version is given or known",
                 )
-            env = self.environment(name, fixed.version, report)
+            env = self.environment(
+                name, fixed.version, report, finder_named=fixed.source == "report"
+            )
             record = self.run_version(report, files, env, fixed.version, "fixed")
             evidence["versions"].append(record)
         except InvalidPoc as exc:
             return done(Verdict.INVALID, str(exc))
+        except Unbuildable as exc:
+            if exc.log:
+                evidence["build_log"] = capped(exc.log, self.config.log_bytes)
+            return done(Verdict.ERROR, str(exc))
         if not record["reproduces"]:
             return done(
                 Verdict.REPRODUCED,

@@ -7,7 +7,7 @@ Untrusted code (proofs of concept, agent commands, victim services) only ever ru
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -215,6 +215,17 @@ class Sandbox(Protocol):
         """Which isolation features this host has."""
         ...
 
-    def run(self, request: RunRequest, *, wheelhouse: Path | None = None) -> RunResult:
-        """Run the request; raise SandboxUnavailable, never run it with less isolation."""
+    def run(
+        self,
+        request: RunRequest,
+        *,
+        wheelhouse: Path | None = None,
+        binds: Sequence[tuple[Path, str]] = (),
+        writable_binds: Sequence[tuple[Path, str]] = (),
+    ) -> RunResult:
+        """Run the request; raise SandboxUnavailable, never run it with less isolation.
+
+        `wheelhouse` is shown read-only at /wheelhouse; `binds` are host folders shown read-only
+        at the given paths (a prepared environment); `writable_binds` are host folders the run
+        may write (where an environment is built; the trusted side takes them over after)."""
         ...

@@ -1,16 +1,26 @@
-"""The trusted *prepare* step: fetch the wheels a Python target needs, before the untrusted run.
+"""The trusted *prepare* step: fetch what a Python target needs, before the untrusted run.
 
-Only wheels (`--only-binary=:all:`): a wheel is unpacked, never executed, while an sdist would run
-its setup.py on the trusted side. Requirements must be exact pins (`name==version`, extras
-allowed); URLs, paths, VCS links and options are refused. The result is cached by a hash of the
-normalized requirements and the target Python, and handed to the run read-only at /wheelhouse,
-where the run builds its venv with `pip install --no-index --find-links /wheelhouse`.
+Wheels (`pip download --only-binary=:all:`): a wheel is unpacked, never executed. Each pin is
+first looked up on the indexes pip is configured with (`index.py`): a pin the index does not
+have raises `index.NoSuchRelease`, an index that cannot be asked `index.IndexUnreachable`.
+
+A pinned release with no wheel for the sandbox's Python but an sdist is **built in the
+sandbox**, never here: its sdist file is fetched from the index itself (checked against the
+index's SHA-256) rather than by `pip download`, which would run its build backend to learn its
+metadata. Its build requirements and static runtime dependencies are read from its files
+(`sdist.py`) and fetched as wheels; `sdists.json` records what is to be built.
+
+Requirements must be exact pins (`name==version`, extras allowed); URLs, paths, VCS links and
+options are refused. The result is cached by a hash of the normalized requirements and the target
+Python, and handed to the run read-only at /wheelhouse, where the run builds its venv with
+`pip install --no-index --find-links /wheelhouse` (an sdist with build isolation, offline).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -19,6 +29,11 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+from packaging import tags
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name, parse_wheel_filename
+
+from clearinghouse.sandbox import index, sdist
 from clearinghouse.sandbox.interface import InvalidRequest, SandboxError
 
 _PIN = re.compile(
@@ -27,6 +42,7 @@ _PIN = re.compile(
     r"==(?P<version>[A-Za-z0-9][A-Za-z0-9.!+_-]*)$"
 )
 REQUIREMENTS_FILE = "requirements.txt"
+SDISTS_FILE = "sdists.json"
 
 
 class PrepareError(SandboxError):
@@ -87,8 +103,8 @@ def prepare_wheelhouse(
     partial = cache / f".partial-{uuid.uuid4().hex}"
     partial.mkdir(mode=0o755)
     try:
-        _download(partial, pins, version, timeout)
-        (partial / REQUIREMENTS_FILE).write_text("\n".join(pins) + "\n")
+        requirements_lines = _fill(partial, pins, version, timeout)
+        (partial / REQUIREMENTS_FILE).write_text("\n".join(requirements_lines) + "\n")
         for path in partial.iterdir():
             path.chmod(0o644)  # the run reads them as uid 65534
         try:
@@ -100,6 +116,106 @@ def prepare_wheelhouse(
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return target
+
+
+def _fill(destination: Path, pins: Sequence[str], version: str, timeout: float) -> list[str]:
+    """Fetch everything the pins need into `destination`; the lines of its requirements file."""
+    sources = index.configured_sources()
+    releases = {pin: index.release_files(sources, pin) for pin in pins}
+    supported = _supported_tags(version)
+    from_sdist = [pin for pin in pins if not _has_wheel(releases[pin], supported)]
+    if not from_sdist:
+        _download(destination, pins, version, timeout)
+        _only_wheels(destination)
+        return list(pins)
+    built = {canonicalize_name(Requirement(pin).name) for pin in from_sdist}
+    manifest: list[dict[str, object]] = []
+    runtime: list[str] = []
+    build_requires: list[tuple[str, ...]] = []
+    fetched = destination / ".sdists"
+    fetched.mkdir()
+    for pin in from_sdist:
+        candidates = sorted(
+            (f for f in releases[pin] if f.kind == "sdist"),
+            key=lambda f: (not f.filename.endswith(".tar.gz"), f.filename),
+        )
+        if not candidates:
+            raise PrepareError(f"{pin} has neither a wheel for Python {version} nor an sdist")
+        archive = index.download(candidates[0], fetched)
+        try:
+            needs = sdist.read_needs(archive, version, sorted(Requirement(pin).extras))
+        except sdist.SdistUnusable as exc:
+            message = f"the sdist of {pin} cannot be built offline: {exc}"
+            raise sdist.SdistUnusable(message) from None
+        runtime += [
+            d for d in needs.dependencies if canonicalize_name(Requirement(d).name) not in built
+        ]
+        build_requires.append(needs.build_requires)
+        manifest.append(
+            {
+                "requirement": pin,
+                "file": archive.name,
+                "sha256": _sha256(archive),
+                "source": candidates[0].index,
+                "build_requires": list(needs.build_requires),
+                "dependencies": list(needs.dependencies),
+                "dependencies_from": needs.dependencies_source,
+            }
+        )
+    wheel_pins = [pin for pin in pins if pin not in from_sdist]
+    if wheel_pins or runtime:
+        _download(destination, [*wheel_pins, *dict.fromkeys(runtime)], version, timeout)
+    _only_wheels(destination)
+    # The run installs exactly what was resolved here, not whatever the build wheels add.
+    resolved = sorted(_wheel_pin(p.name) for p in destination.glob("*.whl"))
+    for requires in build_requires:  # one by one: two sdists may want different setuptools
+        if requires:
+            _download(destination, requires, version, timeout)
+    _only_wheels(destination)
+    for archive in fetched.iterdir():
+        archive.rename(destination / archive.name)
+    fetched.rmdir()
+    (destination / SDISTS_FILE).write_text(json.dumps(manifest, indent=1))
+    return [*pins, *(r for r in resolved if r.split("==")[0] not in _names(pins))]
+
+
+def _names(pins: Sequence[str]) -> set[str]:
+    return {canonicalize_name(Requirement(pin).name) for pin in pins}
+
+
+def _wheel_pin(filename: str) -> str:
+    name, version, _, _ = parse_wheel_filename(filename)
+    return f"{name}=={version}"
+
+
+def _supported_tags(python_version: str) -> set[tags.Tag]:
+    """The wheel tags `pip download --python-version X --implementation cp` accepts here."""
+    major, minor = (int(part) for part in python_version.split(".")[:2])
+    return {*tags.cpython_tags((major, minor)), *tags.compatible_tags((major, minor))}
+
+
+def _has_wheel(files: Sequence[index.ReleaseFile], supported: set[tags.Tag]) -> bool:
+    wheels = [parse_wheel_filename(f.filename)[3] for f in files if f.kind == "wheel"]
+    return any(not supported.isdisjoint(wheel_tags) for wheel_tags in wheels)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _only_wheels(destination: Path) -> None:
+    strays = [p.name for p in destination.iterdir() if p.is_file() and p.suffix != ".whl"]
+    if strays:
+        raise PrepareError(f"pip left files that are not wheels: {', '.join(strays)}")
+
+
+def built_from_sdist(wheelhouse: Path) -> list[dict[str, object]]:
+    """What `sdists.json` says the run builds from an sdist ([] for a wheels-only wheelhouse)."""
+    manifest = wheelhouse / SDISTS_FILE
+    if not manifest.is_file():
+        return []
+    entries: list[dict[str, object]] = json.loads(manifest.read_text())
+    return entries
 
 
 def _download(destination: Path, pins: Sequence[str], version: str, timeout: float) -> None:
@@ -118,9 +234,6 @@ def _download(destination: Path, pins: Sequence[str], version: str, timeout: flo
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
         raise PrepareError(f"cannot fetch wheels for {', '.join(pins)}: {last}")
-    strays = [p.name for p in destination.iterdir() if p.suffix != ".whl"]
-    if strays:
-        raise PrepareError(f"pip left files that are not wheels: {', '.join(strays)}")
 
 
 def venv_command(command: Sequence[str], venv: str = "/tmp/venv") -> tuple[str, ...]:  # noqa: S108
