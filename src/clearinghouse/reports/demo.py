@@ -128,7 +128,7 @@ def _validate_waiting(runtime: Runtime, progress: Callable[[str], None]) -> str 
             .where(Report.status == ReportStatus.GROUNDED.value)
             .order_by(Report.created_at, Report.id)
         )
-        titles: dict[str, str] = dict(rows)
+        titles = {row.id: row.title for row in rows}
         waiting = list(titles)
         needed = {pins for report_id in waiting for pins in _environments(session, report_id)}
     if not waiting:
