@@ -3,6 +3,7 @@ finder reports validated in the sandbox with no network, or left waiting with th
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -32,10 +33,12 @@ ACCOUNT_LINE = re.compile(
 
 
 def run_demo(
-    env: dict[str, str], stderr: Path
+    env: dict[str, str], stderr: Path | None = None
 ) -> tuple[dict[str, str], str, subprocess.Popen[str]]:
+    """Start the demo; its accounts and summary lines, its address, the process. The progress
+    lines it prints on stderr go to `stderr` when given."""
     port = free_port()
-    with stderr.open("w") as errors:
+    with open(stderr or os.devnull, "w") as errors:
         process = subprocess.Popen(
             [*CLI, "demo", "--port", str(port)],
             env=env,
