@@ -1,21 +1,30 @@
-"""`clearinghouse demo` (what `make demo` runs): accounts printed once, each can sign in."""
+"""`clearinghouse demo` (what `make demo` runs): accounts printed once, each can sign in; the
+finder reports validated in the sandbox with no network, or left waiting with the reason why."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 
+from clearinghouse.config import Settings
 from clearinghouse.demo import HOSPITAL, load
 from clearinghouse.identity.models import Organization
 from clearinghouse.identity.policy import Principal
 from clearinghouse.inventory import service as inventory
 from clearinghouse.matching import service as matching
 from clearinghouse.runtime import Runtime
+from clearinghouse.sandbox.bubblewrap import BubblewrapSandbox
+from tests.conftest import service_missing
 from tests.helpers import CLI, cli_env, free_port
 
 ACCOUNT_LINE = re.compile(
@@ -23,22 +32,31 @@ ACCOUNT_LINE = re.compile(
 )
 
 
-def run_demo(env: dict[str, str]) -> tuple[dict[str, str], str, subprocess.Popen[str]]:
+def run_demo(
+    env: dict[str, str], stderr: Path | None = None
+) -> tuple[dict[str, str], str, subprocess.Popen[str]]:
+    """Start the demo; its accounts and summary lines, its address, the process. The progress
+    lines it prints on stderr go to `stderr` when given."""
     port = free_port()
-    process = subprocess.Popen(
-        [*CLI, "demo", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    with open(stderr or os.devnull, "w") as errors:
+        process = subprocess.Popen(
+            [*CLI, "demo", "--port", str(port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
     accounts: dict[str, str] = {}
     assert process.stdout is not None
     for line in process.stdout:
-        if line.startswith("Knowledge base:"):
-            accounts["knowledge"] = line
-        if line.startswith("Reports:"):
-            accounts["reports"] = line
+        for label, key in (
+            ("Knowledge base:", "knowledge"),
+            ("Reports:", "reports"),
+            ("Scorecards:", "scorecards"),
+            ("Validation:", "validation"),
+        ):
+            if line.startswith(label):
+                accounts[key] = line
         match = ACCOUNT_LINE.match(line.rstrip("\n"))
         if match:
             accounts[match["email"]] = match["password"]
@@ -76,15 +94,49 @@ def hospital_plan(base: str, password: str) -> str:
         return browser.get("/plan").text
 
 
-def test_the_demo_prints_five_working_accounts_and_is_idempotent(tmp_path: Path):
+@pytest.fixture
+def sandbox_dir() -> Iterator[Path]:
+    """A new sandbox folder, so the demo's own wheels (not a cache) make its environments."""
+    # pytest's tmp_path sits under a 0700 folder that uid 65534 cannot walk through.
+    root = Path(tempfile.mkdtemp(prefix="ch-demo-sandbox-", dir="/tmp"))
+    root.chmod(0o711)
+    box = BubblewrapSandbox(root / "box")
+    report = box.check()
+    if not report.usable:
+        missing = "; ".join(f"{f.name}: {f.detail}" for f in report.missing)
+        service_missing("the bubblewrap sandbox", missing)
+    yield root / "box"
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.timeout(900)
+def test_the_demo_prints_five_working_accounts_and_is_idempotent(tmp_path: Path, sandbox_dir: Path):
     # httpx (unlike browsers) sends no Secure cookies to http://127.0.0.1
-    env = cli_env(tmp_path / "var", CLEARINGHOUSE_COOKIE_SECURE="false")
-    accounts, base, process = run_demo(env)
+    env = cli_env(
+        tmp_path / "var",
+        CLEARINGHOUSE_COOKIE_SECURE="false",
+        CLEARINGHOUSE_SANDBOX_DIR=str(sandbox_dir),
+        # No index: had validation to download a wheel, it would fail.
+        PIP_NO_INDEX="1",
+        PIP_INDEX_URL="http://127.0.0.1:9/simple",
+    )
+    accounts, base, process = run_demo(env, tmp_path / "first.err")
     try:
         assert "558 real advisories" in accounts.pop("knowledge")
-        # The verdicts grounding and dedupe reached on the demo's reports.
+        # The verdicts grounding, dedupe and validation in the sandbox reached.
         reports = accounts.pop("reports")
-        assert "5 finder reports (2 duplicate, 2 grounded, 1 ungrounded) from 2 finders" in reports
+        assert (
+            "5 finder reports (2 duplicate, 1 not_reproduced, 1 reproduced, 1 ungrounded) "
+            "from 2 finders" in reports
+        )
+        assert accounts.pop("scorecards").strip() == (
+            "Scorecards: Deep Scan Labs 1 of 3 reproduced (precision 33%); "
+            "Red Lantern Research 0 of 2 reproduced (precision 0%)."
+        )
+        assert "validation" not in accounts
+        progress = (tmp_path / "first.err").read_text()
+        assert "Validating 2 reports in the sandbox" in progress
+        assert "  reproduced: ReDoS in sqlparse's comment stripping" in progress
         assert set(accounts) == {
             "coordinator@clearinghouse.example",
             "it@valley-hospital.example",
@@ -100,10 +152,15 @@ def test_the_demo_prints_five_working_accounts_and_is_idempotent(tmp_path: Path)
     finally:
         process.terminate()
         process.wait(timeout=15)
-    again, base, process = run_demo(env)
+    again, base, process = run_demo(env, tmp_path / "second.err")
     try:
         assert "558 real advisories" in again.pop("knowledge")
-        assert "5 finder reports" in again.pop("reports")  # filed once, not twice
+        # Filed once, validated once: the same verdicts, and no second sandbox run.
+        assert "5 finder reports (2 duplicate, 1 not_reproduced, 1 reproduced" in again.pop(
+            "reports"
+        )
+        assert "Deep Scan Labs 1 of 3 reproduced" in again.pop("scorecards")
+        assert "Validating" not in (tmp_path / "second.err").read_text()
         assert set(again) == set(accounts)
         email = "it@valley-hospital.example"
         assert again[email] != accounts[email]
@@ -114,8 +171,25 @@ def test_the_demo_prints_five_working_accounts_and_is_idempotent(tmp_path: Path)
         process.wait(timeout=15)
 
 
-def test_the_demo_hospital_has_findings_from_its_sbom_and_its_devices(runtime: Runtime):
-    load(runtime)
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    # A sandbox folder uid 65534 cannot reach (pytest's tmp_path is 0700): the host check
+    # fails, as it does on a host without bubblewrap or user namespaces.
+    return settings.model_copy(update={"sandbox_dir": tmp_path / "box"})
+
+
+def test_the_demo_hospital_has_findings_and_reports_wait_for_a_usable_sandbox(
+    runtime: Runtime,
+):
+    lines = load(runtime)
+    reports = next(line for line in lines if line.startswith("Reports:"))
+    assert "5 finder reports (2 duplicate, 2 grounded, 1 ungrounded)" in reports
+    [why] = [line for line in lines if line.startswith("Validation:")]
+    assert "2 reports wait for the sandbox, which cannot run here" in why
+    assert "not traversable by uid 65534" in why and "CLEARINGHOUSE_SANDBOX_DIR" in why
+    assert "Deep Scan Labs 0 of 3 reproduced" in next(
+        line for line in lines if line.startswith("Scorecards:")
+    )
     cli = Principal.command_line()
     with runtime.sessions() as session:
         hospital = session.scalar(select(Organization.id).where(Organization.name == HOSPITAL))

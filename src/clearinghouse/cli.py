@@ -124,7 +124,9 @@ def demo(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     from clearinghouse.cli_runtime import open_runtime
 
     with open_runtime() as runtime:
-        lines = demo_data.load(runtime)
+        lines = demo_data.load(
+            runtime, progress=lambda line: console.stderr.print(line, highlight=False)
+        )
         url = f"http://{host}:{port}/"
         console.stdout.rule("[bold]Clearinghouse demo")
         console.stdout.print(f"Open [bold cyan]{url}[/]")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,10 +165,11 @@ def _ensure_account(runtime: Runtime, account: DemoAccount, password: str) -> No
         )
 
 
-def load(runtime: Runtime) -> list[str]:
+def load(runtime: Runtime, progress: Callable[[str], None] | None = None) -> list[str]:
     """Load the demo data (idempotent); return the lines to print for the person at the screen.
 
     Every start gives each demo account a fresh password, printed once here and stored hashed.
+    `progress` is told before a step that takes a while (validating the reports in the sandbox).
     """
     lines = ["Sign in with one of these accounts (new passwords on every `make demo`):"]
     for account in ACCOUNTS:
@@ -184,10 +186,11 @@ def load(runtime: Runtime) -> list[str]:
     )
     lines.append(_load_triage_data(runtime))
     lines.append(_load_assets(runtime))
-    lines.append(
+    lines.extend(
         demo_reports.load(
             runtime,
             {"deepscan": "security@deepscan.example", "redlantern": "research@redlantern.example"},
+            progress,
         )
     )
     run_id = runtime.queue.enqueue("system.optimize_database")

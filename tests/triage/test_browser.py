@@ -16,7 +16,13 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_hospital_reads_its_plan(browser: Browser, tmp_path: Path) -> None:  # noqa: F811
-    env = cli_env(tmp_path / "var", CLEARINGHOUSE_COOKIE_SECURE="false")
+    # The plan needs no validated reports: a sandbox folder uid 65534 cannot reach (pytest's
+    # tmp_path is 0700) makes the demo skip validation, with a line saying why.
+    env = cli_env(
+        tmp_path / "var",
+        CLEARINGHOUSE_COOKIE_SECURE="false",
+        CLEARINGHOUSE_SANDBOX_DIR=str(tmp_path / "box"),
+    )
     accounts, base, process = run_demo(env)
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 900})

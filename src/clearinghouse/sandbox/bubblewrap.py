@@ -106,10 +106,15 @@ class BubblewrapSandbox:
         for name, content in _ETC_FILES.items():
             target = self.root / "etc" / name
             if not target.is_file() or target.read_text() != content:
-                temporary = target.with_suffix(".tmp")
-                temporary.write_text(content)
-                temporary.chmod(0o644)
-                temporary.replace(target)
+                # A name of its own: runs starting together on a new folder each write the file,
+                # and a shared temporary name would be moved away under the other's feet.
+                temporary = target.with_name(f".{name}.{uuid.uuid4().hex}.tmp")
+                try:
+                    temporary.write_text(content)
+                    temporary.chmod(0o644)
+                    temporary.replace(target)
+                finally:
+                    temporary.unlink(missing_ok=True)
 
     # -- running ------------------------------------------------------------------------------
 

@@ -1,0 +1,88 @@
+"""A wheelhouse made from a local folder of wheels, for machines with no network (the demo).
+
+The result is exactly what `prepare.prepare_wheelhouse` would have made: the same cache key,
+the same files, made in a partial folder and renamed into place whole, so validation finds it
+ready and never asks an index. pip picks the wheels (`--no-index --find-links FOLDER`): the same
+resolver, tags and dependency checks as the download path, with no configuration of this machine
+mixed in.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from clearinghouse.sandbox import prepare
+from clearinghouse.sandbox.prepare import REQUIREMENTS_FILE, PrepareError
+
+
+def fill_wheelhouse(
+    cache: Path,
+    requirements: Sequence[str],
+    folder: Path,
+    *,
+    python_version: str | None = None,
+    timeout: float = 120,
+) -> Path:
+    """The wheelhouse for these pins in `cache`, taken from `folder` if it is not there yet.
+
+    PrepareError when the folder lacks a wheel a pin (or its dependencies) needs; InvalidRequest
+    for a requirement that is not an exact pin. Nothing half-made is ever left in the cache.
+    """
+    pins = prepare.normalize(requirements)
+    version = python_version or prepare.sandbox_python_version()
+    target = cache / prepare.wheelhouse_key(pins, version)
+    if (target / REQUIREMENTS_FILE).is_file():
+        return target
+    if not folder.is_dir():
+        raise PrepareError(f"no folder of wheels at {folder}")
+    cache.mkdir(mode=0o711, parents=True, exist_ok=True)
+    cache.chmod(0o711)
+    partial = cache / f".partial-{uuid.uuid4().hex}"
+    partial.mkdir(mode=0o755)
+    try:
+        _copy(folder, partial, pins, version, timeout)
+        (partial / REQUIREMENTS_FILE).write_text("\n".join(pins) + "\n")
+        for path in partial.iterdir():
+            path.chmod(0o644)  # the run reads them as uid 65534
+        try:
+            partial.rename(target)
+        except OSError:
+            # Made by another process meanwhile: theirs holds the same wheels.
+            if not (target / REQUIREMENTS_FILE).is_file():
+                raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return target
+
+
+def _copy(
+    folder: Path, destination: Path, pins: Sequence[str], version: str, timeout: float
+) -> None:
+    command = [
+        sys.executable, "-m", "pip", "--isolated", "download",
+        "--no-index", "--find-links", str(folder),
+        "--only-binary=:all:", "--no-input", "--disable-pip-version-check", "--quiet",
+        "--python-version", version, "--implementation", "cp",
+        "--dest", str(destination), "--", *pins,
+    ]  # fmt: skip
+    # --isolated drops PIP_* variables; a null config file drops pip.conf (extra indexes,
+    # find-links, constraints): only the folder counts.
+    environment = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
+    try:
+        done = subprocess.run(  # noqa: S603 (validated pins, no shell)
+            command, capture_output=True, text=True, check=False, timeout=timeout, env=environment
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise PrepareError(f"taking wheels from {folder} took longer than {timeout:.0f}s") from exc
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
+        raise PrepareError(f"{folder} lacks wheels for {', '.join(pins)}: {last}")
+    strays = [p.name for p in destination.iterdir() if p.suffix != ".whl"]
+    if strays:
+        raise PrepareError(f"pip left files that are not wheels: {', '.join(strays)}")
