@@ -1,6 +1,7 @@
 """What triage knows of each vulnerability: its evidence and the advisories' advice.
 
-Read through the knowledge domain's service (knowledge.service.enrichment).
+Read through the knowledge domain's service (knowledge.service.enrichment) and, for the proofs
+of concept the clearinghouse validated, the reports domain's (reports.service.validated_pocs_for).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from clearinghouse.identity.policy import Principal
 from clearinghouse.knowledge import service as knowledge
+from clearinghouse.reports import service as reports
 from clearinghouse.triage.evidence import Evidence, evidence_of
 from clearinghouse.triage.upgrades import Advice
 
@@ -25,8 +28,13 @@ class Known:
     summary: str | None
 
 
-def knowledge_of(session: Session, vulnerability_ids: Collection[str]) -> dict[str, Known]:
+def knowledge_of(
+    session: Session, vulnerability_ids: Collection[str], viewer: Principal | None
+) -> dict[str, Known]:
+    """Evidence and advice per vulnerability. A validated PoC's provenance is worded for
+    `viewer`: the report itself only when the policy lets the viewer read it."""
     known = {}
+    pocs = reports.validated_pocs_for(session, vulnerability_ids)
     for vulnerability_id, found in knowledge.enrichment(session, vulnerability_ids).items():
         evidence = evidence_of(
             vulnerability_id=vulnerability_id,
@@ -39,6 +47,7 @@ def knowledge_of(session: Session, vulnerability_ids: Collection[str]) -> dict[s
             ssvc=found.ssvc,
             ssvc_source=found.ssvc_source,
             records=found.records,
+            validated_reports=[p.provenance(viewer) for p in pocs.get(vulnerability_id, ())],
         )
         known[vulnerability_id] = Known(
             evidence, advice_of(found.kev, found.records), found.summary

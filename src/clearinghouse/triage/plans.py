@@ -51,11 +51,12 @@ def _lookup_name(finding: FindingOut) -> str | None:
 
 def _decide_all(
     session: Session,
+    actor: Principal,
     findings: Sequence[FindingOut],
     assets: Mapping[str, AssetOut],
     sector: Sector | None,
 ) -> tuple[list[TriagedFinding], dict[str, Known]]:
-    known = knowledge_of(session, {f.vulnerability_id for f in findings})
+    known = knowledge_of(session, {f.vulnerability_id for f in findings}, actor)
     overrides = overrides_of(session, set(assets))
     out = []
     # Many findings share a vulnerability and an asset profile: decide each combination once.
@@ -158,7 +159,7 @@ def _plan(
         session, actor, organization_id, asset_id=asset.id if asset else None, limit=EVERY
     )
     kept = [f for f in everything if (f.vex_status or "") not in SUPPRESSING_VEX]
-    findings, known = _decide_all(session, kept, assets, organization.sector)
+    findings, known = _decide_all(session, actor, kept, assets, organization.sector)
     by_id = {f.id: f for f in kept}
     advice: dict[str, Advice] = {}
     for finding in findings:
