@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from clearinghouse.identity.policy import Principal
 from clearinghouse.knowledge import service as knowledge
 from clearinghouse.reports import service as reports
+from clearinghouse.triage.device_fixes import ProductStatement, statements_of
 from clearinghouse.triage.evidence import Evidence, evidence_of
 from clearinghouse.triage.upgrades import Advice
 
@@ -26,6 +27,7 @@ class Known:
     evidence: Evidence
     advice: Advice
     summary: str | None
+    products: tuple[ProductStatement, ...] = ()  # device advisories' product entries
 
 
 def knowledge_of(
@@ -50,7 +52,10 @@ def knowledge_of(
             validated_reports=[p.provenance(viewer) for p in pocs.get(vulnerability_id, ())],
         )
         known[vulnerability_id] = Known(
-            evidence, advice_of(found.kev, found.records), found.summary
+            evidence,
+            advice_of(found.kev, found.records),
+            found.summary,
+            statements_of(found.records),
         )
     return known
 
