@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+from fastapi.testclient import TestClient
+
 from clearinghouse import db
 from clearinghouse.demo import DEMO_DEVICE_ADVISORIES, DEMO_INVENTORIES
 from clearinghouse.identity.policy import Principal
@@ -14,8 +16,8 @@ from clearinghouse.knowledge import service as knowledge
 from clearinghouse.matching import service as matching
 from clearinghouse.runtime import Runtime
 from clearinghouse.triage import exports
-from clearinghouse.triage.device_fixes import device_order
-from tests.identity_world import ORIGIN, World
+from clearinghouse.triage.device_fixes import ProductStatement, device_fix, device_order
+from tests.identity_world import ORIGIN, World, sign_in
 from tests.shared_data import shared_file
 from tests.triage.test_plan import plan_of
 
@@ -88,7 +90,9 @@ def _cisa_ics(runtime: Runtime, *advisories: str) -> None:
         assert run.status == "succeeded" and run.added >= 1, run.errors
 
 
-def test_a_vendor_fix_without_a_version_is_its_own_step(runtime: Runtime, world: World) -> None:
+def test_a_vendor_fix_without_a_version_is_its_own_step(
+    runtime: Runtime, world: World, browser_client: TestClient
+) -> None:
     """ICSA-23-206-01: AXIS A1001 up to 1.65.4; the vendor's fix names no version ("update the
     device software … can be found here"). ICSA-23-173-02: R-SeeNet up to 2.4.22; "Advantech
     released R-SeeNet 2.4.23"."""
@@ -119,6 +123,32 @@ def test_a_vendor_fix_without_a_version_is_its_own_step(runtime: Runtime, world:
     rows = list(csv.DictReader(io.StringIO(exports.to_csv(plan))))
     door = next(r for r in rows if r["component"] == "Pharmacy door controller")
     assert door["action"].startswith("apply the vendor's fix: Axis recommends")
+    # The operator's page shows the step with the vendor's words and link.
+    sign_in(browser_client, world.users["hospital_member"])
+    page = browser_client.get(f"/assets/{asset_id}/plan")
+    assert page.status_code == 200
+    assert "Axis recommends users to update the device software" in page.text
+    assert "https://www.axis.com/support/firmware" in page.text
+    assert "from 2.4.22 to 2.4.23" in page.text
+
+
+def test_hostile_advisory_text_gives_no_version() -> None:
+    """Remediation text is the advisory author's: huge, odd unicode, version-like noise."""
+    noise = "Update to vﬁ1.2 ✓ " + "version " * 20_000 + "1..2 v. 3.x Q3 2024 (800) 535-6663 "
+    statement = ProductStatement(
+        "csaf:X#CVE-0000-0001",
+        "Ünicode Medizintechnik GmbH",
+        "Pümpe (Model 7)",
+        "known_affected",
+        (),
+        ("<= 2.0",),
+        ({"kind": "remediation", "category": "vendor_fix", "details": noise * 3},),
+    )
+    evidence = {"matched": [{"record": statement.record, "product": "pümpe (model 7)"}]}
+    fix = device_fix(evidence, "1.0", [statement])
+    assert fix is not None and fix.versions == ()
+    assert len(fix.vendor_fixes) == 1 and len(fix.vendor_fixes[0].details) <= 500
+    assert fix.still_affected("2.0") and not fix.still_affected("2.0.1")
 
 
 def test_device_versions_compare_piece_by_piece() -> None:
