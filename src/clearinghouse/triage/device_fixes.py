@@ -191,9 +191,9 @@ def device_fix(
         return None
     affected = tuple(s for s in related if s.status in matching.AFFECTED_STATUSES)
     first = affected[0] if affected else related[0]
-    product = first.product
-    if not matching.normalize_name(product).startswith(matching.normalize_name(first.vendor)):
-        product = f"{first.vendor} {product}"
+    vendor, product = " ".join(first.vendor.split()), " ".join(first.product.split())
+    if not matching.normalize_name(product).startswith(matching.normalize_name(vendor)):
+        product = f"{vendor} {product}"
     current = matching.version_key(version) if version else None
     fixes: dict[tuple[tuple[int, int | str], ...], str] = {}
     if current is not None:
