@@ -24,6 +24,7 @@ from clearinghouse.inventory import service as inventory
 from clearinghouse.matching import service as matching
 from clearinghouse.runtime import Runtime
 from clearinghouse.sandbox.bubblewrap import BubblewrapSandbox
+from clearinghouse.triage import service as triage
 from tests.conftest import service_missing
 from tests.helpers import CLI, cli_env, free_port
 
@@ -216,3 +217,14 @@ def test_the_demo_hospital_has_findings_and_reports_wait_for_a_usable_sandbox(
     assert not any(name == "Biomed laptop tool" for name, _ in by_device)
     evidence = next(f for f in found if f.vulnerability == "CVE-2024-1275").evidence
     assert evidence["matched"][0]["record"] == "csaf:ICSMA-24-151-02#CVE-2024-1275"
+    # The plan updates each affected device once; none of its findings is left unfixable.
+    with runtime.sessions() as session:
+        plan = triage.plan_for_asset(session, cli, assets["Clinical devices"])
+    assert plan.not_fixable == []
+    assert sorted((u.component_name, u.to_version) for u in plan.upgrades) == [
+        ("ER viewer", "14.0.4"),
+        ("PACS server", "12.2.8.410"),
+        ("Reading-room viewer", "2024.2"),
+        ("Vitals monitor ward 2", "1.52.01"),
+    ]
+    assert sum(len(u.fixes) for u in plan.upgrades) == len(found)

@@ -35,7 +35,7 @@ def test_evidence_and_mitigations_of_a_known_exploited_cve(
     with runtime.sessions() as session:
         found = knowledge.find_vulnerability(session, CVE)
         assert found is not None
-        known = service.knowledge_of(session, {found.id})[found.id]
+        known = service.knowledge_of(session, {found.id}, None)[found.id]
     cna = document["containers"]["cna"]
     tagged = [r["url"] for r in cna["references"] if "exploit" in (r.get("tags") or [])]
     assert tagged and set(tagged) <= set(known.evidence.exploit_references)

@@ -119,6 +119,21 @@ def entries_of(session: Session, vulnerability_ids: Collection[str]) -> list[Aff
     return found
 
 
+def packages_of(session: Session, vulnerability_ids: Collection[str]) -> set[tuple[str, str]]:
+    """The (ecosystem, lookup name) packages these vulnerabilities affect."""
+    found: set[tuple[str, str]] = set()
+    for chunk in _chunks(sorted(vulnerability_ids)):
+        found |= {
+            (ecosystem, name)
+            for ecosystem, name in session.execute(
+                select(AffectedPackageRow.ecosystem, AffectedPackageRow.name)
+                .where(AffectedPackageRow.vulnerability_id.in_(chunk))
+                .distinct()
+            )
+        }
+    return found
+
+
 def devices_for(
     session: Session,
     vendor_prefixes: Collection[str],

@@ -17,6 +17,7 @@ from clearinghouse.knowledge.affected import (
     entries_of,
     mark_processed,
     merged_away,
+    packages_of,
     pending_events,
     vendors_of,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "mark_processed",
     "merged_away",
     "normalize_vendor",
+    "packages_of",
     "parse_cpe",
     "pending_events",
     "search_package",

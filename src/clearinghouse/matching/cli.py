@@ -14,6 +14,7 @@ import typer
 
 from clearinghouse import console
 from clearinghouse.cli_runtime import open_runtime
+from clearinghouse.identity.policy import Principal
 from clearinghouse.identity.vocabulary import Sector
 from clearinghouse.inventory.models import Criticality, Exposure
 from clearinghouse.matching import outputs
@@ -75,6 +76,7 @@ def scan_command(
                 exposure=exposure or Exposure.INTERNAL,
                 criticality=criticality or Criticality.MEDIUM,
                 sector=sector,
+                viewer=Principal.command_line(),
             )
     if chosen is OutputFormat.TABLE and prioritize:
         _print_priorities(report, priorities)

@@ -72,6 +72,13 @@ def _base_product(product: str) -> str:
     return re.sub(r"\s*\([^)]*\)\s*$", "", product).strip()
 
 
+def product_keys(product: str) -> tuple[str, str]:
+    """The keys a product name is compared by: its compact name, and without a trailing
+    parenthesized model or order number."""
+    name = normalize_name(product)
+    return compact(name), compact(_base_product(name))
+
+
 def version_key(text: str) -> tuple[tuple[int, int | str], ...] | None:
     """Comparable pieces of a firmware version, or None when it has no digit."""
     cleaned = text.strip()

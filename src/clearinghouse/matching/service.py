@@ -21,7 +21,15 @@ from clearinghouse.identity import policy
 from clearinghouse.identity.policy import Principal
 from clearinghouse.inventory import service as inventory
 from clearinghouse.knowledge import service as knowledge
-from clearinghouse.matching.devices import DeviceMatcher, vendor_prefix
+from clearinghouse.matching.devices import (
+    AFFECTED_STATUSES,
+    DeviceMatcher,
+    in_range,
+    normalize_name,
+    product_keys,
+    vendor_prefix,
+    version_key,
+)
 from clearinghouse.matching.findings import Wanted, move_to_survivors, reconcile
 from clearinghouse.matching.models import Finding, FindingStatus
 from clearinghouse.matching.packages import Hit, PackageMatcher, package_key
@@ -177,9 +185,14 @@ def list_findings(
 
 
 __all__ = [
+    "AFFECTED_STATUSES",
     "fan_out",
+    "in_range",
     "list_findings",
+    "normalize_name",
     "package_key",
     "process_vulnerability_events",
+    "product_keys",
     "refresh_assets",
+    "version_key",
 ]

@@ -22,6 +22,7 @@ from clearinghouse.identity.schemas import Origin
 from clearinghouse.reports.dedupe_service import visible_details
 from clearinghouse.reports.intake import FieldError, ReportRejected, content_hash, parse_report
 from clearinghouse.reports.models import Report
+from clearinghouse.reports.pocs import ValidatedPoc, validated_pocs_for
 from clearinghouse.reports.schemas import (
     PackageTarget,
     ReportDetail,
@@ -37,6 +38,7 @@ __all__ = [
     "FieldError",
     "QuotaExceeded",
     "ReportRejected",
+    "ValidatedPoc",
     "get_report",
     "intake",
     "list_reports",
@@ -45,6 +47,7 @@ __all__ = [
     "record_grounding",
     "record_validation",
     "submit",
+    "validated_pocs_for",
 ]
 
 GROUNDING_JOB = "reports.ground"
@@ -229,7 +232,8 @@ def record_validation(
     failed = verdict is Verdict.ERROR
     report.status = (ReportStatus.VALIDATION_FAILED if failed else ReportStatus.VALIDATED).value
     report.verdict = verdict.value
-    report.verdict_details = {**(report.verdict_details or {}), "validation": evidence}
+    stamped = {**evidence, "validated_at": utcnow().isoformat()}
+    report.verdict_details = {**(report.verdict_details or {}), "validation": stamped}
     report.updated_at = utcnow()
     audit(
         session,

@@ -180,7 +180,10 @@ def why(
     fixable: bool,
 ) -> str:
     """One plain sentence: "Known exploited and internet-facing: patch by 10 Dec 2026"."""
-    reasons = [EXPLOITATION_TEXT[exploitation.value], EXPOSURE_TEXT[exposure.value]]
+    told = EXPLOITATION_TEXT[exploitation.value]
+    if exploitation.source == points.VALIDATED_POC:
+        told = "Proof of concept validated"
+    reasons = [told, EXPOSURE_TEXT[exposure.value]]
     if automatable.value == "yes":
         reasons.append("attacks can be automated")
     if impact.value == "total":

@@ -32,7 +32,9 @@ class Evidence:
     epss_percentile: float | None = None
     cvss: tuple[CvssScore, ...] = ()
     exploit_references: tuple[str, ...] = ()  # URLs of public exploit code or PoCs
-    validated_reports: tuple[str, ...] = ()  # finder reports reproduced in the sandbox
+    # Proofs of concept the clearinghouse reproduced in its sandbox, each as its provenance
+    # reads to the viewer (reports.service.ValidatedPoc.provenance).
+    validated_reports: tuple[str, ...] = ()
     # CISA ADP's SSVC values as the CVE record gives them ({"Exploitation": "poc", …}).
     cisa_ssvc: Mapping[str, str] = field(default_factory=dict)
     cisa_ssvc_source: str | None = None

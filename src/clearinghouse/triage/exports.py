@@ -35,8 +35,13 @@ def to_json(plan: Plan) -> dict[str, Any]:
 def _actions(plan: Plan) -> dict[int | None, str]:
     actions: dict[int | None, str] = {}
     for step in plan.upgrades:
+        action = (
+            f"upgrade to {step.to_version}"
+            if step.to_version
+            else f"apply the vendor's fix: {step.instructions or ''}"
+        )
         for finding_id in step.finding_ids:
-            actions[finding_id] = f"upgrade to {step.to_version}"
+            actions[finding_id] = action
     for stuck in plan.not_fixable:
         first = stuck.mitigations[0] if stuck.mitigations else "no mitigation published"
         actions[stuck.finding_id] = f"no fix yet: {first}"

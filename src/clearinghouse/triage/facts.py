@@ -1,6 +1,7 @@
 """What triage knows of each vulnerability: its evidence and the advisories' advice.
 
-Read through the knowledge domain's service (knowledge.service.enrichment).
+Read through the knowledge domain's service (knowledge.service.enrichment) and, for the proofs
+of concept the clearinghouse validated, the reports domain's (reports.service.validated_pocs_for).
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from clearinghouse.identity.policy import Principal
 from clearinghouse.knowledge import service as knowledge
+from clearinghouse.reports import service as reports
+from clearinghouse.triage.device_fixes import ProductStatement, statements_of
 from clearinghouse.triage.evidence import Evidence, evidence_of
 from clearinghouse.triage.upgrades import Advice
 
@@ -23,10 +27,16 @@ class Known:
     evidence: Evidence
     advice: Advice
     summary: str | None
+    products: tuple[ProductStatement, ...] = ()  # device advisories' product entries
 
 
-def knowledge_of(session: Session, vulnerability_ids: Collection[str]) -> dict[str, Known]:
+def knowledge_of(
+    session: Session, vulnerability_ids: Collection[str], viewer: Principal | None
+) -> dict[str, Known]:
+    """Evidence and advice per vulnerability. A validated PoC's provenance is worded for
+    `viewer`: the report itself only when the policy lets the viewer read it."""
     known = {}
+    pocs = reports.validated_pocs_for(session, vulnerability_ids)
     for vulnerability_id, found in knowledge.enrichment(session, vulnerability_ids).items():
         evidence = evidence_of(
             vulnerability_id=vulnerability_id,
@@ -39,9 +49,13 @@ def knowledge_of(session: Session, vulnerability_ids: Collection[str]) -> dict[s
             ssvc=found.ssvc,
             ssvc_source=found.ssvc_source,
             records=found.records,
+            validated_reports=[p.provenance(viewer) for p in pocs.get(vulnerability_id, ())],
         )
         known[vulnerability_id] = Known(
-            evidence, advice_of(found.kev, found.records), found.summary
+            evidence,
+            advice_of(found.kev, found.records),
+            found.summary,
+            statements_of(found.records),
         )
     return known
 

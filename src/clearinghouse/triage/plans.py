@@ -31,6 +31,7 @@ from clearinghouse.matching import service as matching
 from clearinghouse.matching.schemas import FindingOut
 from clearinghouse.triage import upgrades
 from clearinghouse.triage.decisions import Decision, decide
+from clearinghouse.triage.device_fixes import DEVICE, DeviceFix, device_fix
 from clearinghouse.triage.facts import MAX_ADVICE, Known, knowledge_of
 from clearinghouse.triage.overrides import overrides_of
 from clearinghouse.triage.ranking import ranked, triaged
@@ -49,13 +50,30 @@ def _lookup_name(finding: FindingOut) -> str | None:
     return None
 
 
+def _device_fixes(
+    findings: Sequence[FindingOut], known: Mapping[str, Known]
+) -> dict[int, DeviceFix]:
+    """What fixes each device finding, from its vulnerability's product statements."""
+    found = {}
+    for finding in findings:
+        facts = known.get(finding.vulnerability_id)
+        if finding.ecosystem != DEVICE or facts is None:
+            continue
+        fix = device_fix(finding.evidence, finding.component_version, facts.products)
+        if fix is not None:
+            found[finding.id] = fix
+    return found
+
+
 def _decide_all(
     session: Session,
+    actor: Principal,
     findings: Sequence[FindingOut],
     assets: Mapping[str, AssetOut],
     sector: Sector | None,
-) -> tuple[list[TriagedFinding], dict[str, Known]]:
-    known = knowledge_of(session, {f.vulnerability_id for f in findings})
+) -> tuple[list[TriagedFinding], dict[str, Known], dict[int, DeviceFix]]:
+    known = knowledge_of(session, {f.vulnerability_id for f in findings}, actor)
+    devices = _device_fixes(findings, known)
     overrides = overrides_of(session, set(assets))
     out = []
     # Many findings share a vulnerability and an asset profile: decide each combination once.
@@ -67,12 +85,15 @@ def _decide_all(
             continue  # a vulnerability merged away since: fan-out will move the finding
         given = overrides.get((finding.asset_id, finding.vulnerability_id))
         opened = finding.opened_at.date()
+        device = devices.get(finding.id)
+        fixed_versions = list(device.versions) if device else finding.fixed_versions
+        fixable = bool(fixed_versions or (device and device.vendor_fixes))
         key = (
             finding.vulnerability_id,
             asset.exposure,
             asset.criticality,
             opened,
-            bool(finding.fixed_versions),
+            fixable,
             finding.asset_id if given else None,
         )
         decision = decided.get(key)
@@ -83,7 +104,7 @@ def _decide_all(
                 criticality=Criticality(asset.criticality),
                 sector=sector,
                 opened=opened,
-                fixable=bool(finding.fixed_versions),
+                fixable=fixable,
                 overrides=given,
             )
         out.append(
@@ -95,15 +116,19 @@ def _decide_all(
                 component_name=finding.component_name,
                 component_version=finding.component_version,
                 ecosystem=finding.ecosystem,
-                fixed_versions=finding.fixed_versions,
+                fixed_versions=fixed_versions,
                 opened=opened,
+                product=device.product if device else None,
             )
         )
-    return ranked(out), known
+    return ranked(out), known, devices
 
 
-def _still_affected(session: Session, findings: Mapping[int, FindingOut]) -> upgrades.StillAffected:
-    """Evaluates a candidate version against every advisory range of the finding's package."""
+def _still_affected(
+    session: Session, findings: Mapping[int, FindingOut], devices: Mapping[int, DeviceFix]
+) -> upgrades.StillAffected:
+    """Evaluates a candidate version against every advisory range of the finding's package, or
+    against the affected entries of a device's product."""
     wanted = {f.vulnerability_id for f in findings.values() if f.ecosystem and f.fixed_versions}
     entries: dict[tuple[str, str, str], list[AffectedRanges | None]] = {}
     for entry in knowledge.entries_of(session, wanted):
@@ -117,6 +142,9 @@ def _still_affected(session: Session, findings: Mapping[int, FindingOut]) -> upg
         entries.setdefault(key, []).append(compiled)
 
     def still_affected(finding: TriagedFinding, version: str) -> bool | None:
+        device = devices.get(finding.finding_id or -1)
+        if device is not None:
+            return device.still_affected(version)
         stored = findings.get(finding.finding_id or -1)
         if stored is None or not stored.ecosystem:
             return None
@@ -158,7 +186,7 @@ def _plan(
         session, actor, organization_id, asset_id=asset.id if asset else None, limit=EVERY
     )
     kept = [f for f in everything if (f.vex_status or "") not in SUPPRESSING_VEX]
-    findings, known = _decide_all(session, kept, assets, organization.sector)
+    findings, known, devices = _decide_all(session, actor, kept, assets, organization.sector)
     by_id = {f.id: f for f in kept}
     advice: dict[str, Advice] = {}
     for finding in findings:
@@ -168,7 +196,10 @@ def _plan(
         advice[finding.vulnerability_id] = Advice(
             tuple(dict.fromkeys([*device, *given.mitigations]))[:MAX_ADVICE], given.advisories
         )
-    steps, stuck = upgrades.build(findings, _still_affected(session, by_id), advice)
+    vendor_fixes = {i: fix.vendor_fixes for i, fix in devices.items() if fix.vendor_fixes}
+    steps, stuck = upgrades.build(
+        findings, _still_affected(session, by_id, devices), advice, vendor_fixes
+    )
     return Plan(
         scope="asset" if asset else "organization",
         organization_id=organization.id,

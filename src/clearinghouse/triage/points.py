@@ -2,10 +2,11 @@
 
 The rules (docs/triage.md tells them to users):
 
-- **Exploitation**: in CISA's KEV catalog → active; a finder report reproduced in the sandbox
-  or a public exploit reference → poc; else none. When CISA ADP gives a value, the higher of
-  CISA's and ours counts: exploitation only ever grows, and CISA's assessment may predate a KEV
-  listing (or know of a PoC we do not).
+- **Exploitation**: in CISA's KEV catalog → active; a proof of concept the clearinghouse
+  validated (a finder's report reproduced in the sandbox and tied to this vulnerability, see
+  reports.pocs) or a public exploit reference → poc; else none. When CISA ADP gives a value,
+  the higher of CISA's and ours counts: exploitation only ever grows, and CISA's assessment may
+  predate a KEV listing (or know of a PoC we do not).
 - **Automatable**: CISA ADP's value; else yes when the CVSS vector says network attack, low
   complexity, no privileges and no user interaction (v4: and no attack requirements), i.e.
   nothing stops a script from doing steps 1-4 of the kill chain; else no.
@@ -86,6 +87,7 @@ MISSION_IMPACT = {
     Criticality.CRITICAL: "mission failure",
 }
 EXPLOITATION_ORDER = ("none", "poc", "active")
+VALIDATED_POC = "validated PoC"  # the source of an exploitation point a validated PoC set
 
 
 @dataclass(frozen=True)
@@ -114,11 +116,12 @@ def exploitation(evidence: Evidence) -> Point:
         since = f" since {added}" if added else ""
         ours = Point("exploitation", "active", "CISA KEV", f"in CISA's KEV catalog{since}")
     elif evidence.validated_reports:
+        more = len(evidence.validated_reports) - 1
         ours = Point(
             "exploitation",
             "poc",
-            "validated report",
-            f"a finder's report reproduced in the sandbox ({evidence.validated_reports[0]})",
+            VALIDATED_POC,
+            evidence.validated_reports[0] + (f" (and {more} more)" if more else ""),
         )
     elif evidence.exploit_references:
         ours = Point(

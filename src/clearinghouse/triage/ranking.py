@@ -28,6 +28,7 @@ def triaged(
     ecosystem: str | None,
     fixed_versions: Sequence[str],
     opened: date,
+    product: str | None = None,
 ) -> TriagedFinding:
     evidence = known.evidence
     primary = evidence.primary_cvss
@@ -58,6 +59,7 @@ def triaged(
         deadline=decision.deadline,
         score=decision.score,
         why=decision.why,
+        product=product,
     )
 
 

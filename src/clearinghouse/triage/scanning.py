@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from clearinghouse.db import utcnow
+from clearinghouse.identity.policy import Principal
 from clearinghouse.identity.vocabulary import Sector
 from clearinghouse.inventory.models import Criticality, Exposure
 from clearinghouse.matching.scan import PackageFinding, PackageResult, ScanReport
@@ -30,9 +31,11 @@ def prioritize_scan(
     criticality: Criticality,
     sector: Sector | None,
     today: date | None = None,
+    viewer: Principal | None = None,
 ) -> dict[ScanKey, TriagedFinding]:
     """Decisions for a scan's findings (VEX-suppressed ones left out), ranked together; the
-    deadlines count from today."""
+    deadlines count from today. `viewer` words validated PoCs' provenance (None: the bare
+    fact)."""
     day = today or utcnow().date()
     found: dict[ScanKey, tuple[PackageResult, PackageFinding]] = {}
     for source in report.results:
@@ -40,7 +43,7 @@ def prioritize_scan(
             for item in package.findings:
                 if not item.suppressed:
                     found[scan_key(source.path, package, item)] = (package, item)
-    known = knowledge_of(session, {item.hit.vulnerability_id for _, item in found.values()})
+    known = knowledge_of(session, {item.hit.vulnerability_id for _, item in found.values()}, viewer)
     decided: list[tuple[ScanKey, TriagedFinding]] = []
     for key, (package, item) in found.items():
         facts = known.get(item.hit.vulnerability_id)

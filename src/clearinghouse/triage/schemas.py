@@ -40,7 +40,7 @@ class TriagedFinding(BaseModel):
     summary: str | None
     component_name: str
     component_version: str | None
-    ecosystem: str | None
+    ecosystem: str | None  # "device" for a device list's or an SBOM's device
     fixed_versions: list[str]
     known_exploited: bool
     epss: float | None
@@ -57,24 +57,31 @@ class TriagedFinding(BaseModel):
     deadline: date | None  # None: at the next system upgrade
     score: float
     why: str
+    product: str | None = None  # a device's vendor and product, as its advisory names them
 
 
 class UpgradeStep(BaseModel):
-    """Upgrade one component: the findings that version fixes."""
+    """Upgrade one component, or apply a device vendor's fix: the findings that fixes."""
 
+    kind: Literal["upgrade", "vendor_fix"] = "upgrade"
     asset_id: str | None
     asset_name: str | None
-    component_name: str
+    component_name: str  # a device's label in its device list
     ecosystem: str | None
+    product: str | None = None  # a device's vendor and product, as its advisory names them
     from_version: str | None
-    to_version: str
+    to_version: str | None  # None: a vendor's fix that names no version
+    instructions: str | None = None  # a vendor's fix: the advisory's words
+    url: str | None = None  # a vendor's fix: its link
     fixes: list[str]  # display ids
     finding_ids: list[int]
     known_exploited: int
     score: float  # the highest of the findings it fixes
     deadline: date | None  # the earliest of theirs
     why: str  # the most urgent finding's sentence
-    text: str  # "Upgrade jinja2 from 2.10 to 3.1.6: fixes 7 (2 known exploited)"
+    # "Upgrade jinja2 from 2.10 to 3.1.6: fixes 7 (2 known exploited)", "Update the
+    # firmware/software of Philips Vue PACS (PACS server) from 12.2.1.5 to 12.2.8.410: fixes 12"
+    text: str
     step: int = 1  # 2, 3 … when no single version fixes everything
     of_steps: int = 1
 

@@ -9,6 +9,11 @@ record is evaluated, so a fix on one release line that another range re-opens do
 - When no single version does (fixes exist only on different release lines), it names the
   **fewest versions** that together fix them all (greedy cover: the version fixing the most
   remaining findings first, the smaller on ties), each with the findings it fixes.
+- Devices are grouped the same way, over the fixed versions their advisories give
+  (triage.device_fixes) and in device version order: "Update the firmware/software of …".
+  A device finding that no version fixes but whose advisory gives the vendor's fix in words
+  ("contact the vendor", "apply patch …") gets a step "Apply the vendor's fix", one per fix,
+  with the findings it covers.
 - Findings no known version fixes are listed apart, with the advisories' mitigations.
 
 Steps are ordered by priority: the highest score among the findings a step fixes, then the
@@ -23,6 +28,7 @@ from datetime import date
 from functools import cmp_to_key
 
 from clearinghouse.knowledge.versions import InvalidVersion, UnknownEcosystem, compare
+from clearinghouse.triage.device_fixes import DEVICE, VendorFix, device_order
 from clearinghouse.triage.schemas import NotFixable, TriagedFinding, UpgradeStep
 
 # (finding, version) -> is that version still affected? None when it cannot be told.
@@ -37,6 +43,9 @@ class Advice:
 
 
 def _order(ecosystem: str) -> Callable[[str, str], int]:
+    if ecosystem == DEVICE:
+        return device_order
+
     def order(a: str, b: str) -> int:
         try:
             return compare(ecosystem, a, b)
@@ -49,6 +58,8 @@ def _order(ecosystem: str) -> Callable[[str, str], int]:
 def _above(ecosystem: str, version: str | None, candidate: str) -> bool:
     if version is None:
         return True
+    if ecosystem == DEVICE:
+        return device_order(candidate, version) > 0
     try:
         return compare(ecosystem, candidate, version) > 0
     except (InvalidVersion, UnknownEcosystem):
@@ -98,19 +109,37 @@ def _cover(
     return steps, [fixable[i] for i in sorted(remaining)]
 
 
+def _fixes_text(findings: Sequence[TriagedFinding]) -> str:
+    exploited = sum(f.known_exploited for f in findings)
+    return f"fixes {len(findings)}" + (f" ({exploited} known exploited)" if exploited else "")
+
+
+def _device_name(finding: TriagedFinding) -> str:
+    """ "Philips Vue PACS (PACS server)": the product, and the device list's label for it."""
+    product = finding.product or finding.component_name
+    return product if product == finding.component_name else f"{product} ({finding.component_name})"
+
+
 def _step(findings: Sequence[TriagedFinding], target: str) -> UpgradeStep:
     first = min(findings, key=lambda f: f.rank)
     exploited = sum(f.known_exploited for f in findings)
     deadlines = [f.deadline for f in findings if f.deadline is not None]
-    text = (
-        f"Upgrade {first.component_name} from {first.component_version or '?'} to {target}: "
-        f"fixes {len(findings)}" + (f" ({exploited} known exploited)" if exploited else "")
-    )
+    if first.ecosystem == DEVICE:
+        text = (
+            f"Update the firmware/software of {_device_name(first)} from "
+            f"{first.component_version or '?'} to {target}: {_fixes_text(findings)}"
+        )
+    else:
+        text = (
+            f"Upgrade {first.component_name} from {first.component_version or '?'} to "
+            f"{target}: {_fixes_text(findings)}"
+        )
     return UpgradeStep(
         asset_id=first.asset_id,
         asset_name=first.asset_name,
         component_name=first.component_name,
         ecosystem=first.ecosystem,
+        product=first.product,
         from_version=first.component_version,
         to_version=target,
         fixes=[f.vulnerability for f in sorted(findings, key=lambda f: f.rank)],
@@ -141,12 +170,56 @@ def _not_fixable(finding: TriagedFinding, advice: Advice | None) -> NotFixable:
     )
 
 
+def _vendor_fix_steps(
+    findings: Sequence[TriagedFinding], fixes: Mapping[int, Sequence[VendorFix]]
+) -> tuple[list[UpgradeStep], list[TriagedFinding]]:
+    """One step per vendor's fix of a device, with the findings it covers (each finding under
+    its advisory's first fix); and the findings that have none."""
+    grouped: dict[VendorFix, list[TriagedFinding]] = {}
+    rest = []
+    for finding in findings:
+        given = fixes.get(finding.finding_id or -1) or ()
+        if given:
+            grouped.setdefault(given[0], []).append(finding)
+        else:
+            rest.append(finding)
+    steps = []
+    for fix, covered in grouped.items():
+        first = min(covered, key=lambda f: f.rank)
+        deadlines = [f.deadline for f in covered if f.deadline is not None]
+        steps.append(
+            UpgradeStep(
+                kind="vendor_fix",
+                asset_id=first.asset_id,
+                asset_name=first.asset_name,
+                component_name=first.component_name,
+                ecosystem=first.ecosystem,
+                product=first.product,
+                from_version=first.component_version,
+                to_version=None,
+                instructions=fix.details,
+                url=fix.url,
+                fixes=[f.vulnerability for f in sorted(covered, key=lambda f: f.rank)],
+                finding_ids=[f.finding_id for f in covered if f.finding_id is not None],
+                known_exploited=sum(f.known_exploited for f in covered),
+                score=max(f.score for f in covered),
+                deadline=min(deadlines) if deadlines else None,
+                why=first.why,
+                text=f"Apply the vendor's fix to {_device_name(first)}: {fix.details} "
+                f"({_fixes_text(covered)})",
+            )
+        )
+    return steps, rest
+
+
 def build(
     findings: Iterable[TriagedFinding],
     still_affected: StillAffected,
     advice: Mapping[str, Advice],
+    vendor_fixes: Mapping[int, Sequence[VendorFix]] | None = None,
 ) -> tuple[list[UpgradeStep], list[NotFixable]]:
-    """Upgrades and unfixable findings, most urgent first. `advice` is keyed by vulnerability id."""
+    """Upgrades and unfixable findings, most urgent first. `advice` is keyed by vulnerability
+    id; `vendor_fixes` (a device's vendor's fixes in words) by finding id."""
     groups: dict[tuple[str | None, str | None, str, str | None], list[TriagedFinding]] = {}
     for finding in findings:
         key = (
@@ -160,14 +233,17 @@ def build(
     stuck: list[TriagedFinding] = []
     for (_, ecosystem, _, _), group in groups.items():
         fixable = [f for f in group if f.fixed_versions and ecosystem]
-        stuck.extend(f for f in group if not (f.fixed_versions and ecosystem))
-        if not fixable or ecosystem is None:
-            continue
-        steps, unfixed = _cover(ecosystem, fixable, still_affected)
+        unfixed = [f for f in group if not (f.fixed_versions and ecosystem)]
+        if fixable and ecosystem is not None:
+            steps, left = _cover(ecosystem, fixable, still_affected)
+            unfixed += left
+            for number, (target, fixed) in enumerate(steps, start=1):
+                step = _step(fixed, target)
+                upgrades.append(step.model_copy(update={"step": number, "of_steps": len(steps)}))
+        if ecosystem == DEVICE and vendor_fixes:
+            by_vendor, unfixed = _vendor_fix_steps(unfixed, vendor_fixes)
+            upgrades += by_vendor
         stuck.extend(unfixed)
-        for number, (target, fixed) in enumerate(steps, start=1):
-            step = _step(fixed, target)
-            upgrades.append(step.model_copy(update={"step": number, "of_steps": len(steps)}))
     upgrades.sort(key=lambda u: (-u.score, u.deadline or FAR, u.component_name, u.step))
     stuck.sort(key=lambda f: f.rank)
     return upgrades, [_not_fixable(f, advice.get(f.vulnerability_id)) for f in stuck]

@@ -1,0 +1,159 @@
+"""Devices in the remediation plan: firmware/software updates from real CISA CSAF advisories."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi.testclient import TestClient
+
+from clearinghouse import db
+from clearinghouse.demo import DEMO_DEVICE_ADVISORIES, DEMO_INVENTORIES
+from clearinghouse.identity.policy import Principal
+from clearinghouse.inventory import service as inventory
+from clearinghouse.inventory.schemas import AssetIn
+from clearinghouse.knowledge import service as knowledge
+from clearinghouse.matching import service as matching
+from clearinghouse.runtime import Runtime
+from clearinghouse.triage import exports
+from clearinghouse.triage.device_fixes import ProductStatement, device_fix, device_order
+from tests.identity_world import ORIGIN, World, sign_in
+from tests.shared_data import shared_file
+from tests.triage.test_plan import plan_of
+
+CLI = Principal.command_line()
+
+
+def _devices(runtime: Runtime, world: World, name: str, listing: bytes) -> str:
+    with db.transaction(runtime.sessions) as session:
+        asset_id = inventory.create_asset(
+            session,
+            CLI,
+            ORIGIN,
+            world.organizations["hospital"],
+            AssetIn(name=name, kind="device", exposure="internal", criticality="critical"),
+        ).id
+        stored = inventory.add_upload(session, CLI, ORIGIN, asset_id, "devices.csv", listing)
+        matching.refresh_assets(session, [asset_id], f"upload:{stored.id}")
+    return asset_id
+
+
+def test_the_demo_hospitals_devices_get_one_update_each(runtime: Runtime, world: World) -> None:
+    """Five of CISA's medical advisories (ICSMA-24-058-01, -151-01, -151-02, -163-01, -200-01)
+    and the demo's device list: four devices at affected versions, one already updated."""
+    run = knowledge.import_feed(runtime.sessions, "csaf", DEMO_DEVICE_ADVISORIES)
+    assert run.status == "succeeded" and run.added >= 16
+    listing = (DEMO_INVENTORIES / "clinical-devices.csv").read_bytes()
+    asset_id = _devices(runtime, world, "Clinical devices", listing)
+
+    plan = plan_of(runtime, asset_id)
+    assert plan.not_fixable == []  # every device finding has a version that fixes it
+    steps = {s.component_name: s for s in plan.upgrades}
+    assert {name: (s.from_version, s.to_version) for name, s in steps.items()} == {
+        # "<12.2.8.410" affected; the vendor's text for most CVEs names 12.2.8.400, which the
+        # advisory's own range still calls affected: the plan goes to 12.2.8.410.
+        "PACS server": ("12.2.1.5", "12.2.8.410"),
+        # "<2024.2" affected, and "upgrade to DICOM Viewer version 2024.2".
+        "Reading-room viewer": ("2023.3", "2024.2"),
+        # "<=14.0.3" affected: only the vendor's fix names one, "v14.0.4 or later".
+        "ER viewer": ("14.0.3", "14.0.4"),
+        # "<=1.52" affected; a mitigation that names the product gives "Version 1.52.01".
+        "Vitals monitor ward 2": ("1.52", "1.52.01"),
+    }
+    pacs = steps["PACS server"]
+    findings = [f for f in plan.findings if f.component_name == "PACS server"]
+    assert len(pacs.fixes) == len(findings) == 13
+    assert pacs.kind == "upgrade" and pacs.product == "Philips Vue PACS"
+    assert pacs.text == (
+        "Update the firmware/software of Philips Vue PACS (PACS server) from 12.2.1.5 to "
+        "12.2.8.410: fixes 13"
+    )
+    assert all(f.fixed_versions == ["12.2.8.410"] for f in findings)
+    # A fix exists, so the sentence says to patch, not to wait for one.
+    assert all("no fix yet" not in f.why for f in plan.findings)
+    # The CSV tells each finding's action.
+    rows = list(csv.DictReader(io.StringIO(exports.to_csv(plan))))
+    assert {r["action"] for r in rows if r["component"] == "PACS server"} == {
+        "upgrade to 12.2.8.410"
+    }
+    assert {r["ecosystem"] for r in rows} == {"device"}
+
+
+def _cisa_ics(runtime: Runtime, *advisories: str) -> None:
+    for name in advisories:
+        run = knowledge.import_feed(
+            runtime.sessions,
+            "csaf",
+            shared_file("csaf-cisa-ics/cisagov-csaf.tar.gz"),
+            include=f"*/{name}.json",
+        )
+        assert run.status == "succeeded" and run.added >= 1, run.errors
+
+
+def test_a_vendor_fix_without_a_version_is_its_own_step(
+    runtime: Runtime, world: World, browser_client: TestClient
+) -> None:
+    """ICSA-23-206-01: AXIS A1001 up to 1.65.4; the vendor's fix names no version ("update the
+    device software … can be found here"). ICSA-23-173-02: R-SeeNet up to 2.4.22; "Advantech
+    released R-SeeNet 2.4.23"."""
+    _cisa_ics(runtime, "2023/icsa-23-206-01", "2023/icsa-23-173-02")
+    listing = (
+        b"vendor,product,version,name\n"
+        b"Axis Communications,AXIS A1001,1.65.2,Pharmacy door controller\n"
+        b"Advantech,R-SeeNet,2.4.22,Router monitoring\n"
+    )
+    asset_id = _devices(runtime, world, "Building systems", listing)
+    plan = plan_of(runtime, asset_id)
+    assert plan.not_fixable == []
+    steps = {s.component_name: s for s in plan.upgrades}
+    axis = steps["Pharmacy door controller"]
+    assert (axis.kind, axis.to_version, axis.url) == (
+        "vendor_fix",
+        None,
+        "https://www.axis.com/support/firmware",
+    )
+    assert axis.text.startswith(
+        "Apply the vendor's fix to Axis Communications AXIS A1001 (Pharmacy door controller): "
+        "Axis recommends users to update the device software."
+    )
+    assert axis.fixes == ["CVE-2023-21406"]
+    router = steps["Router monitoring"]
+    assert (router.kind, router.from_version, router.to_version) == ("upgrade", "2.4.22", "2.4.23")
+    assert len(router.fixes) == 2
+    rows = list(csv.DictReader(io.StringIO(exports.to_csv(plan))))
+    door = next(r for r in rows if r["component"] == "Pharmacy door controller")
+    assert door["action"].startswith("apply the vendor's fix: Axis recommends")
+    # The operator's page shows the step with the vendor's words and link.
+    sign_in(browser_client, world.users["hospital_member"])
+    page = browser_client.get(f"/assets/{asset_id}/plan")
+    assert page.status_code == 200
+    assert "Axis recommends users to update the device software" in page.text
+    assert "https://www.axis.com/support/firmware" in page.text
+    assert "from 2.4.22 to 2.4.23" in page.text
+
+
+def test_hostile_advisory_text_gives_no_version() -> None:
+    """Remediation text is the advisory author's: huge, odd unicode, version-like noise."""
+    noise = "Update to vﬁ1.2 ✓ " + "version " * 20_000 + "1..2 v. 3.x Q3 2024 (800) 535-6663 "
+    statement = ProductStatement(
+        "csaf:X#CVE-0000-0001",
+        "Ünicode Medizintechnik GmbH",
+        "Pümpe (Model 7)",
+        "known_affected",
+        (),
+        ("<= 2.0",),
+        ({"kind": "remediation", "category": "vendor_fix", "details": noise * 3},),
+    )
+    evidence = {"matched": [{"record": statement.record, "product": "pümpe (model 7)"}]}
+    fix = device_fix(evidence, "1.0", [statement])
+    assert fix is not None and fix.versions == ()
+    assert len(fix.vendor_fixes) == 1 and len(fix.vendor_fixes[0].details) <= 500
+    assert fix.still_affected("2.0") and not fix.still_affected("2.0.1")
+
+
+def test_device_versions_compare_piece_by_piece() -> None:
+    assert device_order("12.2.8.410", "12.2.8.400") > 0
+    assert device_order("1.52.01", "1.52") > 0
+    assert device_order("V5.5.0", "5.5") == 0
+    assert device_order("2024.2", "2023.3") > 0
+    assert device_order("firmware", "1.0") > 0  # unreadable ones last
