@@ -1,5 +1,7 @@
-"""knowledge: documents remembered with their rejections, and manifests of input files, so
-that an unchanged re-import reads nothing it read before
+"""knowledge: remembered documents and input manifests
+
+Documents remembered with their rejections, and the documents of each input file imported
+whole, so that an unchanged re-import reads nothing it read before.
 
 Revision ID: 0009
 Revises: 0008
