@@ -54,9 +54,11 @@ class CountingCsaf(CsafImporter):
         return super().parse(document)
 
 
-def import_once(runtime: Runtime, path: Path) -> tuple[ImportRun, CountingCsaf]:
+def import_once(
+    runtime: Runtime, path: Path, include: str | None = None
+) -> tuple[ImportRun, CountingCsaf]:
     importer = CountingCsaf()
-    run_id = run_import(runtime.sessions, importer, path, parallel=False)
+    run_id = run_import(runtime.sessions, importer, path, include=include, parallel=False)
     with runtime.sessions() as session:
         run = session.get(ImportRun, run_id)
         assert run is not None
@@ -135,6 +137,11 @@ def test_an_unchanged_archive_is_not_opened_and_reports_the_same(runtime: Runtim
     assert importer.reads == 0 and importer.parsed == []
     assert outcome(again) == ("succeeded", 5, 0, 0, 3, 2)
     assert again.errors == first.errors
+
+    # The same bytes with another `include` are another input: read, nothing parsed.
+    subset, importer = import_once(runtime, archive, include="CSAF/rhsa-20*")
+    assert importer.reads == 1 and importer.parsed == []
+    assert (subset.documents, subset.unchanged, subset.rejected) == (4, 3, 1)
 
     # Another archive (one advisory fewer) is read, its documents skipped by their digests.
     smaller = tmp_path / "smaller.tar.gz"
@@ -228,3 +235,22 @@ def test_a_failed_batch_remembers_nothing(
     monkeypatch.undo()
     run, importer = import_once(runtime, folder)
     assert len(importer.parsed) == 4 and outcome(run) == ("succeeded", 4, 3, 0, 0, 1)
+
+
+def test_two_runs_remembering_the_same_documents_do_not_collide(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """As when two imports of one archive overlap: the second read everything before the first
+    remembered anything, and remembers the same documents and the same manifest after it."""
+    archive = tmp_path / "red-hat.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(shared_file(RED_HAT), arcname="CSAF")
+    first, _ = import_once(runtime, archive)
+    nothing_known = pipeline.KnownDocuments({}, {}, frozenset())
+    monkeypatch.setattr(pipeline, "_known_documents", lambda *args: nothing_known)
+    second, importer = import_once(runtime, archive)
+    assert second.status == "succeeded" and len(importer.parsed) == 4
+    assert (second.unchanged, second.rejected, second.errors) == (3, 1, first.errors)
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(RememberedDocument)) == 1
+        assert session.scalar(select(InputManifest.run_id)) == second.id

@@ -35,7 +35,7 @@ from clearinghouse.knowledge.sources.interface import Importer
 Entry = list[str | int | None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # (slots: an input may hold hundreds of thousands)
 class Read:
     """A document of the input as the run ended it."""
 
