@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import tarfile
 from collections.abc import Iterator
@@ -254,3 +255,23 @@ def test_two_runs_remembering_the_same_documents_do_not_collide(
     with runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(RememberedDocument)) == 1
         assert session.scalar(select(InputManifest.run_id)) == second.id
+
+
+def test_a_file_touched_while_it_is_read_gets_no_manifest(runtime: Runtime, tmp_path: Path):
+    archive = tmp_path / "red-hat.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(shared_file(RED_HAT), arcname="CSAF")
+
+    class Touching(CountingCsaf):
+        def read(self, path: Path) -> Iterator[InputDocument]:
+            for number, document in enumerate(super().read(path)):
+                yield document
+                if number == 0:  # replaced meanwhile, as far as anyone can tell
+                    os.utime(path, ns=(1, 1))
+
+    run_import(runtime.sessions, Touching(), archive, parallel=False)
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(InputManifest)) == 0
+    again, importer = import_once(runtime, archive)
+    assert importer.reads == 1 and importer.parsed == []  # read again; its documents known
+    assert (again.unchanged, again.rejected) == (3, 1)
