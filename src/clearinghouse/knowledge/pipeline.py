@@ -12,7 +12,8 @@ gave no record — is remembered by its digest with its rejections (RememberedDo
 transaction that stores its last records, and an unchanged re-import reports those rejections
 again without reading it. A rejection that depends on more than the document's bytes (a
 checksum file beside it) is not remembered, nor is a document rejected after some of its
-records were stored: those are read again next time.
+records were stored: those are read again next time. An input file whose documents all end
+known this way gets a manifest (knowledge.manifests), and the same bytes are not read again.
 """
 
 from __future__ import annotations
