@@ -147,6 +147,48 @@ class VulnerabilityEvent(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
+class RememberedDocument(Base):
+    """A document read whole whose records alone do not say it was read: one with rejections
+    (and so its reasons), or one that gave no record (a ROLIE feed beside CSAF advisories).
+
+    An unchanged re-import finds its digest here and skips it unread, reporting its rejections
+    again from `reasons`. The digest covers the parser generation, so a parser change reads it.
+    """
+
+    __tablename__ = "remembered_documents"
+    __table_args__ = (Index("ix_remembered_documents_name", "source", "name"),)
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))  # the document's path inside the input
+    records: Mapped[int] = mapped_column(Integer)  # records stored under its digest
+    rejected: Mapped[int] = mapped_column(Integer)  # how many rejections it gave
+    # The first reasons (as many as a run records), each as the run's errors list gave it.
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"))  # the run that read it
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InputManifest(Base):
+    """The documents an input file held, in order, when it was last imported whole.
+
+    An input file with the same digest (same bytes, same importer, parser generation and
+    `include`) whose documents are all still known is answered from here without opening it.
+    """
+
+    __tablename__ = "input_manifests"
+    __table_args__ = (Index("ix_input_manifests_input", "source", "input"),)
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    input: Mapped[str] = mapped_column(String(1000))  # the path it was imported from
+    # Per document: [name, digest], [name, digest, records] or [name, null, problem]
+    # (knowledge.manifests says which is which).
+    documents: Mapped[list[list[str | int | None]]] = mapped_column(JSON)
+    run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ImportRun(Base):
     """One run of one importer over one input: its counts and every rejected record."""
 

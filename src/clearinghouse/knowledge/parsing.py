@@ -27,7 +27,12 @@ from typing import IO
 
 from clearinghouse.knowledge.records import PreparedRecord, prepare
 from clearinghouse.knowledge.sources.inputs import InputDocument, InputError
-from clearinghouse.knowledge.sources.interface import Importer, RecordRejected, Rejected
+from clearinghouse.knowledge.sources.interface import (
+    Importer,
+    RecordRejected,
+    Rejected,
+    RejectedByContext,
+)
 
 CHUNK_SIZE = 500
 # Bump when parsing changes what a document yields, so that every document is read again.
@@ -42,6 +47,7 @@ class Skipped:
     """A document whose digest is known: its records are unchanged, and it was not parsed."""
 
     name: str
+    digest: str
     records: int
 
 
@@ -63,6 +69,8 @@ class Chunk:
     # Set on a last chunk when the document as a whole was rejected part-way: its records not
     # yet stored are dropped.
     failure: str | None = None
+    # False when the failure depends on more than the document's bytes: not to be remembered.
+    lasting: bool = True
 
 
 Event = Skipped | Unreadable | Chunk
@@ -94,7 +102,7 @@ def parse_events(
             continue
         digest = document_digest(importer, document.name, document.content)
         if digest in known:
-            yield Skipped(document.name, known[digest])
+            yield Skipped(document.name, digest, known[digest])
             continue
         yield from _document_chunks(importer, ordinal, digest, document)
 
@@ -111,12 +119,14 @@ def _document_chunks(
                 yield Chunk(name, ordinal, digest, tuple(items), last=False)
                 items = []
     except RecordRejected as exc:
-        yield Chunk(name, ordinal, digest, (), last=True, failure=str(exc))
+        lasting = not isinstance(exc, RejectedByContext)
+        yield Chunk(name, ordinal, digest, (), last=True, failure=str(exc), lasting=lasting)
         return
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         # A shape the importer did not expect: report it, do not crash the run.
+        # Not remembered: it is more likely a bug of ours, read again once fixed.
         failure = f"unexpected content ({type(exc).__name__}: {exc})"
-        yield Chunk(name, ordinal, digest, (), last=True, failure=failure)
+        yield Chunk(name, ordinal, digest, (), last=True, failure=failure, lasting=False)
         return
     yield Chunk(name, ordinal, digest, tuple(items), last=True)
 

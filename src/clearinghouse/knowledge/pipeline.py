@@ -5,10 +5,15 @@ Each batch is one transaction: a batch is stored whole or not at all. If the dat
 the run stops, is marked failed with the reason, and keeps the counts of what was stored.
 
 Every record keeps the digest of the document it came from; a document whose digest is known is
-skipped unread. That digest is written only once the whole document has been read without a
-single rejection: a document that spans several batches is stored under a provisional mark and
-given its digest at its end, and one with a rejected entry keeps the mark, so that it is read
-(and its errors reported) again.
+skipped unread. That digest is written only once the whole document has been read: a document
+that spans several batches is stored under a provisional mark and given its digest at its end.
+A document whose records alone would not say it was read — one with rejections, or one that
+gave no record — is remembered by its digest with its rejections (RememberedDocument), in the
+transaction that stores its last records, and an unchanged re-import reports those rejections
+again without reading it. A rejection that depends on more than the document's bytes (a
+checksum file beside it) is not remembered, nor is a document rejected after some of its
+records were stored: those are read again next time. An input file whose documents all end
+known this way gets a manifest (knowledge.manifests), and the same bytes are not read again.
 """
 
 from __future__ import annotations
@@ -16,18 +21,21 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearinghouse import db
-from clearinghouse.knowledge.models import ImportRun, SourceRecordRow
+from clearinghouse.knowledge import manifests
+from clearinghouse.knowledge.models import ImportRun, RememberedDocument, SourceRecordRow
 from clearinghouse.knowledge.parsing import (
     Chunk,
     Event,
+    Events,
     Skipped,
     parse_events,
     parse_events_in_worker,
@@ -54,14 +62,56 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-def _known_documents(sessions: sessionmaker[Session], source: str) -> dict[str, int]:
+@dataclass(frozen=True)
+class Remembered:
+    """A document read before whose rejections are reported again when it is skipped."""
+
+    rejected: int
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KnownDocuments:
+    """What the database knows of a source's documents, by digest."""
+
+    records: dict[str, int]  # digest -> records stored under it: skip these unread
+    remembered: dict[str, Remembered]  # of those, the ones with rejections to report again
+    names: frozenset[str]  # names with something remembered, to forget when read again
+
+
+def _known_documents(sessions: sessionmaker[Session], source: str) -> KnownDocuments:
     with sessions() as session:
-        rows = session.execute(
-            select(SourceRecordRow.document_digest, func.count())
-            .where(SourceRecordRow.source == source)
-            .group_by(SourceRecordRow.document_digest)
+        # (`list` first: a Result has `keys()`, which `dict` would take for a mapping's.)
+        stored: dict[str, int] = dict(
+            list(
+                session.execute(
+                    select(SourceRecordRow.document_digest, func.count())
+                    .where(SourceRecordRow.source == source)
+                    .group_by(SourceRecordRow.document_digest)
+                )
+            )
         )
-        return dict(list(rows))
+        rows = session.execute(
+            select(
+                RememberedDocument.digest,
+                RememberedDocument.name,
+                RememberedDocument.records,
+                RememberedDocument.rejected,
+                RememberedDocument.reasons,
+            ).where(RememberedDocument.source == source)
+        )
+        remembered: dict[str, Remembered] = {}
+        names = set()
+        for digest, name, records, rejected, reasons in rows:
+            names.add(name)
+            if stored.get(digest, 0) == records:
+                remembered[digest] = Remembered(rejected, tuple(reasons))
+            else:
+                # Some of its records now come from another document: read it again, so
+                # that it is neither skipped silently nor counted short.
+                stored.pop(digest, None)
+    known = stored | {d: stored.get(d, 0) for d in remembered}
+    return KnownDocuments(known, remembered, frozenset(names))
 
 
 def run_import(
@@ -79,12 +129,21 @@ def run_import(
     is recorded.
     """
     known = _known_documents(sessions, importer.pipeline_id)
-    in_worker = worth_a_worker(path) if parallel is None else parallel
-    produce = parse_events_in_worker if in_worker else parse_events
-    events = produce(importer, path, include, known)
+    file = manifests.input_file(importer, path, include)
+    replayed = None
+    if file is not None:
+        replayed = manifests.replay(sessions, importer.pipeline_id, file, known.records)
+    if replayed is not None:  # an unchanged file: nothing in it needs reading
+        events: Events = (event for event in replayed)
+    else:
+        in_worker = worth_a_worker(path) if parallel is None else parallel
+        produce = parse_events_in_worker if in_worker else parse_events
+        events = produce(importer, path, include, known.records)
     try:
         first = next(events, None)  # opens the input: InputError surfaces here
-        run = _Run(sessions, importer, path, progress)
+        # A replayed file keeps its manifest; a file read whole gets one, if it can.
+        manifest = file if replayed is None else None
+        run = _Run(sessions, importer, path, progress, known, manifest)
         try:
             if first is not None:
                 run.consume(first)
@@ -109,13 +168,24 @@ class _Run:
         importer: Importer,
         path: Path,
         progress: ProgressCallback | None,
+        known: KnownDocuments,
+        manifest: manifests.InputFile | None = None,
     ) -> None:
         self.sessions = sessions
         self.source = importer.pipeline_id
         self.progress = progress
+        self.known = known
+        # The documents of an input file in order, while each is one the database knows
+        # afterwards (None once one is not: the file then gets no manifest).
+        self.manifest = manifest
+        self.entries: list[manifests.Read] | None = [] if manifest is not None else None
         self.counts: Counter[str] = Counter()
         self.errors: list[dict[str, str]] = []
         self.batch: list[PreparedRecord] = []
+        # Written with the next batch, in its transaction: documents ended whose records
+        # are now under their real digest, and what to remember of documents ended.
+        self.relabels: list[tuple[str, str]] = []
+        self.memos: list[_Memo] = []
         self.documents = self.records = 0
         self.failure: str | None = None
         with db.transaction(sessions) as session:
@@ -131,16 +201,70 @@ class _Run:
             self.run_id = run.id
         self._document: _Document | None = None
 
-    def reject(self, name: str, reason: str) -> None:
+    def reject(self, name: str, reason: str, document: _Document | None = None) -> None:
+        reason = reason[:1000]
         self.counts["rejected"] += 1
         if len(self.errors) < MAX_RECORDED_ERRORS:
-            self.errors.append({"file": name, "reason": reason[:1000]})
+            self.errors.append({"file": name, "reason": reason})
+        if document is not None:
+            document.rejected += 1
+            if len(document.reasons) < MAX_RECORDED_ERRORS:
+                document.reasons.append(reason)
 
     def flush(self) -> None:
-        if self.batch:
-            with db.transaction(self.sessions) as session:
+        """Store the batch, with what is to be remembered of the documents it ends."""
+        if not (self.batch or self.relabels or self.memos):
+            return
+        with db.transaction(self.sessions) as session:
+            if self.batch:
                 self.counts.update(store_batch(session, self.batch, self.run_id).counts)
-            self.batch.clear()
+            for marker, digest in self.relabels:
+                session.execute(
+                    update(SourceRecordRow)
+                    .where(SourceRecordRow.source == self.source)
+                    .where(SourceRecordRow.document_digest == marker)
+                    .values(document_digest=digest)
+                )
+            self._write_memos(session)
+        self.batch.clear()
+        self.relabels.clear()
+        self.memos.clear()
+
+    def _write_memos(self, session: Session) -> None:
+        # A document read again: what was remembered of its earlier bytes is of no more use.
+        forgotten = sorted({m.name for m in self.memos if m.name in self.known.names})
+        for start in range(0, len(forgotten), 400):
+            session.execute(
+                delete(RememberedDocument)
+                .where(RememberedDocument.source == self.source)
+                .where(RememberedDocument.name.in_(forgotten[start : start + 400]))
+            )
+        # The same bytes twice in one input are one row.
+        rows = {
+            m.digest: {
+                "source": self.source,
+                "digest": m.digest,
+                "name": m.name[:500],
+                "records": m.records,
+                "rejected": m.rejected,
+                "reasons": m.reasons,
+                "run_id": self.run_id,
+                "read_at": db.utcnow(),
+            }
+            for m in self.memos
+            if m.digest is not None
+        }
+        if rows:
+            # An upsert: another run may be remembering the same document right now.
+            dialect = session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            statement = insert(RememberedDocument)
+            updated = ("name", "records", "rejected", "reasons", "run_id", "read_at")
+            upsert = statement.on_conflict_do_update(
+                index_elements=["source", "digest"],
+                set_={column: statement.excluded[column] for column in updated},
+            )
+            session.execute(upsert, list(rows.values()))
 
     def consume(self, event: Event) -> None:
         if isinstance(event, Chunk):
@@ -148,20 +272,37 @@ class _Run:
             return
         self.documents += 1
         if isinstance(event, Skipped):
+            remembered = self.known.remembered.get(event.digest)
+            rejections = remembered is not None and remembered.rejected > 0
+            self._entry(manifests.Read(event.name, event.digest, event.records, rejections))
             self.counts["unchanged"] += event.records
             self.records += event.records
+            if remembered is not None:  # its rejections, as when it was read
+                self.counts["rejected"] += remembered.rejected
+                reasons = remembered.reasons[: MAX_RECORDED_ERRORS - len(self.errors)]
+                self.errors += [{"file": event.name, "reason": r} for r in reasons]
         else:
+            self._entry(manifests.Read(event.name, None, problem=event.problem))
             self.reject(event.name, event.problem)
         self._report()
+
+    def _entry(self, entry: manifests.Read | None) -> None:
+        """The next document of the manifest; None: a document the database will not know."""
+        if self.entries is not None:
+            if entry is None:
+                self.entries = None
+            else:
+                self.entries.append(entry)
 
     def _chunk(self, chunk: Chunk) -> None:
         document = self._document
         if document is None or document.ordinal != chunk.ordinal:
             self.documents += 1
-            document = self._document = _Document(chunk.ordinal, chunk.digest, len(self.batch))
+            document = _Document(chunk.ordinal, chunk.digest, chunk.name, len(self.batch))
+            self._document = document
         for item in chunk.items:
             if isinstance(item, Rejected):
-                self.reject(chunk.name, f"{item.where}: {item.reason}")
+                self.reject(chunk.name, f"{item.where}: {item.reason}", document)
                 if document.clean:
                     document.clean = False
                     self._mark(document, f"{PENDING}{self.run_id}:{chunk.ordinal}")
@@ -182,23 +323,34 @@ class _Run:
         self._document = None
         if chunk.failure is not None:
             del self.batch[document.start :]
-            self.reject(chunk.name, _after(chunk.failure, document.stored))
+            self.reject(chunk.name, _after(chunk.failure, document.stored), document)
             self.records += document.stored
+            # Rejected whole with nothing of it stored: the same bytes fail the same way.
+            if chunk.lasting and not document.stored:
+                self.memos.append(_Memo.of(document, 0))
+                self._entry(manifests.Read(document.name, document.digest, 0, True))
+            else:
+                self._entry(None)
+                if document.name in self.known.names:
+                    self.memos.append(_Memo.forget(document))
             self._report()
             return
-        self.records += document.stored + len(self.batch) - document.start
+        records = document.stored + len(self.batch) - document.start
+        self.records += records
+        self._entry(manifests.Read(document.name, document.digest, records, document.rejected > 0))
+        if document.rejected or not records:  # its records alone would not say it was read
+            self.memos.append(_Memo.of(document, records))
+        elif document.name in self.known.names:
+            self.memos.append(_Memo.forget(document))
         if document.spanned:
+            if document.marker != document.digest:
+                self.relabels.append((document.marker, document.digest))
             self.flush()
-            if document.clean:
-                with db.transaction(self.sessions) as session:
-                    session.execute(
-                        update(SourceRecordRow)
-                        .where(SourceRecordRow.source == self.source)
-                        .where(SourceRecordRow.document_digest == document.marker)
-                        .values(document_digest=document.digest)
-                    )
-        elif len(self.batch) >= BATCH_SIZE:
-            self.flush()
+        else:
+            if document.marker != document.digest:
+                self._mark(document, document.digest)
+            if len(self.batch) >= BATCH_SIZE:
+                self.flush()
         self._report()
 
     def _mark(self, document: _Document, marker: str) -> None:
@@ -225,6 +377,10 @@ class _Run:
             for name in ("added", "changed", "unchanged", "withdrawn", "rejected"):
                 setattr(finished, name, self.counts[name])
             finished.errors = self.errors
+            file, entries = self.manifest, self.entries
+            # A file changed while it was read may not hold what was hashed: no manifest.
+            if file and entries is not None and not self.failure and file.unchanged():
+                manifests.record(session, self.source, file, entries, self.run_id)
 
 
 @dataclass
@@ -233,14 +389,38 @@ class _Document:
 
     ordinal: int
     digest: str
+    name: str
     start: int  # where its records begin in the batch
     marker: str = ""  # the digest its records get: the real one until proven otherwise
     spanned: bool = False  # some of its records were stored before its end
     clean: bool = True  # no entry of it was rejected
     stored: int = 0  # records of it already stored by a mid-document flush
+    rejected: int = 0
+    reasons: list[str] = field(default_factory=list)  # the first MAX_RECORDED_ERRORS
 
     def __post_init__(self) -> None:
         self.marker = self.digest
+
+
+@dataclass(frozen=True)
+class _Memo:
+    """What to remember of a document read whole; `digest` None: only forget its name."""
+
+    name: str
+    digest: str | None
+    records: int = 0
+    rejected: int = 0
+    reasons: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, document: _Document, records: int) -> _Memo:
+        return cls(
+            document.name, document.digest, records, document.rejected, tuple(document.reasons)
+        )
+
+    @classmethod
+    def forget(cls, document: _Document) -> _Memo:
+        return cls(document.name, None)
 
 
 def _after(reason: str, stored: int) -> str:

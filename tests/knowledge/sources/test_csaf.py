@@ -32,6 +32,7 @@ from sqlalchemy import select
 from clearinghouse.knowledge import service
 from clearinghouse.knowledge.models import AffectedProductRow, SourceRecordRow, Vulnerability
 from clearinghouse.knowledge.records import normalize_vendor
+from clearinghouse.knowledge.sources import csaf
 from clearinghouse.knowledge.sources.csaf import (
     SCHEMA_DIR,
     CsafImporter,
@@ -464,6 +465,47 @@ def test_a_tampered_document_with_its_original_sha512_is_rejected(
     reason = outcome[f"2024/{name}"]
     assert isinstance(reason, str) and reason.startswith("checksum mismatch: expected ")
     assert hashlib.sha512(tampered).hexdigest() in reason
+
+
+@pytest.mark.parametrize("held", [2**30, 0])
+def test_a_tar_archive_is_read_once_whatever_the_order_of_its_checksum_files(
+    held: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A .sha512 before its document, or far after it; with `held` 0 the documents cannot
+    wait for the end of the archive and the checksum files are found by a pass of their own."""
+    monkeypatch.setattr(csaf, "MAX_HELD_BYTES", held)
+    name, content, sha512 = _advisory()
+    tampered = content.replace(b"Commend WS203VICM", b"Commend WS203VICX")
+    members = [
+        (f"b/{name}.sha512", sha512),
+        (f"b/{name}", tampered),
+        (f"a/{name}", tampered),
+        (f"c/{name}", content),
+        (f"c/{name}.sha512", sha512),
+        (f"a/{name}.sha512", sha512),
+    ]
+    archive = tmp_path / "feed.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for member_name, data in members:
+            info = tarfile.TarInfo(member_name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    opened: list[Path] = []
+    separate_pass = csaf._checksum_files
+    monkeypatch.setattr(csaf, "_checksum_files", lambda p: opened.append(p) or separate_pass(p))
+    importer = CsafImporter()
+    outcome = {}
+    for document in importer.read(archive):
+        try:
+            outcome[document.name] = len(list(importer.parse(document)))
+        except RecordRejected as exc:
+            outcome[document.name] = str(exc).split(":")[0]
+    assert outcome == {
+        f"b/{name}": "checksum mismatch",
+        f"a/{name}": "checksum mismatch",
+        f"c/{name}": 3,
+    }
+    assert len(opened) == (0 if held else 1)
 
 
 def test_a_single_file_with_its_checksums_and_the_run_reports_a_mismatch(

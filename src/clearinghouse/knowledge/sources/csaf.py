@@ -28,6 +28,7 @@ import json
 import re
 import tarfile
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, partial
@@ -39,7 +40,12 @@ import fastjsonschema
 from clearinghouse.knowledge.sources.csaf_mandatory import check_mandatory
 from clearinghouse.knowledge.sources.csaf_records import records_from_csaf
 from clearinghouse.knowledge.sources.inputs import InputDocument, read_documents
-from clearinghouse.knowledge.sources.interface import Importer, RecordRejected, SourceRecord
+from clearinghouse.knowledge.sources.interface import (
+    Importer,
+    RecordRejected,
+    RejectedByContext,
+    SourceRecord,
+)
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "data" / "csaf-2.0"
 # The CSAF schema refers to FIRST's CVSS schemas by these URLs; their own $ids differ (they
@@ -49,18 +55,22 @@ CVSS_SCHEMAS = {
     for name in ("cvss-v2.0.json", "cvss-v3.0.json", "cvss-v3.1.json")
 }
 CHECKSUMS = {"sha256": 64, "sha512": 128}  # algorithm (and file suffix) -> hex digits
+CHECKSUM_SUFFIXES = tuple(f".{algorithm}" for algorithm in CHECKSUMS)
 MAX_CHECKSUM_BYTES = 4096
+# A tar archive is read once: its documents wait for the checksum files that may follow them,
+# up to this many bytes; past it, the checksum files are found by a pass of their own.
+MAX_HELD_BYTES = 128 * 1024 * 1024
 INVALID_CVSS = re.compile(r"/vulnerabilities/\d+/scores/\d+/cvss_v[23](/|$)")
 
 
 class ChecksumFiles:
-    """The checksum files of an input, found by a pass of their own over it when first asked:
-    an unchanged document is skipped unparsed, so a re-import of an unchanged archive never
-    needs them (and reads the archive once, not twice)."""
+    """The checksum files of an input. In a folder, a zip or beside a file they are found when
+    first asked, by a look at the names (an unchanged document is skipped unparsed and never
+    asks); in a tar archive they are gathered in the same pass as the documents (`found`)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, found: dict[str, str] | None = None) -> None:
         self.path = path
-        self._found: dict[str, str] | None = None
+        self._found = found
 
     def beside(self, name: str) -> tuple[tuple[str, str], ...]:
         """(algorithm, text) of each checksum file beside the document `name`."""
@@ -143,10 +153,10 @@ def verify_checksums(document: CsafInput) -> None:
             None,
         )
         if digest is None:
-            raise RecordRejected(f"{file} does not hold a {algorithm.upper()} digest")
+            raise RejectedByContext(f"{file} does not hold a {algorithm.upper()} digest")
         actual = hashlib.new(algorithm, document.content or b"").hexdigest()
         if actual != digest:
-            raise RecordRejected(
+            raise RejectedByContext(
                 f"checksum mismatch: expected {digest} got {actual} ({algorithm.upper()}, {file})"
             )
 
@@ -194,6 +204,42 @@ def _checksum_files(path: Path) -> dict[str, str]:
     return found
 
 
+def _read_tar_once(path: Path, suffixes: tuple[str, ...]) -> Iterator[CsafInput]:
+    """A tar archive's documents with their checksum files, in one pass over it.
+
+    A provider's archive puts `<name>.sha512` after `<name>`, but nothing in a tar archive
+    promises an order, so every document waits for the end of the archive, when every checksum
+    file has been seen. Past MAX_HELD_BYTES of waiting documents, the checksum files are found
+    by a pass of their own (as for a zip) and the rest of the documents need not wait.
+    """
+    found: dict[str, str] = {}
+    files = ChecksumFiles(path, found)
+    held: deque[InputDocument] | None = deque()  # None once every checksum file is known
+    held_bytes = 0
+
+    def release(waiting: deque[InputDocument]) -> Iterator[CsafInput]:
+        while waiting:  # each let go of as it goes
+            document = waiting.popleft()
+            yield CsafInput(document.name, document.content, document.problem, files=files)
+
+    for document in read_documents(path, suffixes + CHECKSUM_SUFFIXES):
+        if document.name.lower().endswith(CHECKSUM_SUFFIXES):
+            content = document.content or b""
+            text = content.decode("ascii", "replace") if len(content) <= MAX_CHECKSUM_BYTES else ""
+            found[document.name] = text
+        elif held is None:
+            yield CsafInput(document.name, document.content, document.problem, files=files)
+        else:
+            held.append(document)
+            held_bytes += len(document.content or b"")
+            if held_bytes > MAX_HELD_BYTES:
+                found.update(_checksum_files(path))
+                yield from release(held)
+                held = None
+    if held is not None:
+        yield from release(held)
+
+
 # ---------------------------------------------------------------------------- the importer
 
 
@@ -208,6 +254,9 @@ class CsafImporter(Importer):
 
     def read(self, path: Path) -> Iterator[InputDocument]:
         """The shared reader's documents, each with the checksum files found beside it."""
+        if path.is_file() and path.name.lower().endswith((".tar.gz", ".tgz", ".tar")):
+            yield from _read_tar_once(path, self.suffixes)
+            return
         files = ChecksumFiles(path)
         for document in read_documents(path, self.suffixes):
             yield CsafInput(document.name, document.content, document.problem, files=files)

@@ -25,6 +25,14 @@ class RecordRejected(ValueError):
     """A record (or a whole document) that cannot be imported; the message says why."""
 
 
+class RejectedByContext(RecordRejected):
+    """A document rejected for something beside its bytes (a checksum file next to it).
+
+    The runner remembers other rejections by the document's digest and does not read the same
+    bytes again; this one it does not remember, since what is beside the document may change.
+    """
+
+
 @dataclass(frozen=True)
 class Rejected:
     """One entry of a many-record document that cannot be imported; the others still are.
