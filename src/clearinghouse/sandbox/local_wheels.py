@@ -10,10 +10,8 @@ mixed in.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,24 +39,12 @@ def fill_wheelhouse(
         return target
     if not folder.is_dir():
         raise PrepareError(f"no folder of wheels at {folder}")
-    cache.mkdir(mode=0o711, parents=True, exist_ok=True)
-    cache.chmod(0o711)
-    partial = cache / f".partial-{uuid.uuid4().hex}"
-    partial.mkdir(mode=0o755)
-    try:
+
+    def fill(partial: Path) -> Sequence[str]:
         _copy(folder, partial, pins, version, timeout)
-        (partial / REQUIREMENTS_FILE).write_text("\n".join(pins) + "\n")
-        for path in partial.iterdir():
-            path.chmod(0o644)  # the run reads them as uid 65534
-        try:
-            partial.rename(target)
-        except OSError:
-            # Made by another process meanwhile: theirs holds the same wheels.
-            if not (target / REQUIREMENTS_FILE).is_file():
-                raise
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
-    return target
+        return pins
+
+    return prepare.publish_wheelhouse(cache, target, fill)
 
 
 def _copy(

@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from packaging import tags
@@ -98,12 +98,18 @@ def prepare_wheelhouse(
     target = cache / wheelhouse_key(pins, version)
     if (target / REQUIREMENTS_FILE).is_file():
         return target
+    return publish_wheelhouse(cache, target, lambda partial: _fill(partial, pins, version, timeout))
+
+
+def publish_wheelhouse(cache: Path, target: Path, fill: Callable[[Path], Sequence[str]]) -> Path:
+    """`target` made whole or not at all: `fill` puts the wheels in a partial folder and returns
+    the requirements file's lines; the folder is then renamed into place."""
     cache.mkdir(mode=0o711, parents=True, exist_ok=True)
     cache.chmod(0o711)
     partial = cache / f".partial-{uuid.uuid4().hex}"
     partial.mkdir(mode=0o755)
     try:
-        requirements_lines = _fill(partial, pins, version, timeout)
+        requirements_lines = fill(partial)
         (partial / REQUIREMENTS_FILE).write_text("\n".join(requirements_lines) + "\n")
         for path in partial.iterdir():
             path.chmod(0o644)  # the run reads them as uid 65534
