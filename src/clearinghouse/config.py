@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     )
     source_index_url: str | None = Field(
         default="https://pypi.org/simple",
-        description="A PEP 691 simple index for report grounding; empty: the folder only.",
+        description="A simple index (PEP 691 or 503) for report grounding; empty: the folder only.",
     )
     validation_runs: int = Field(
         default=3, ge=1, le=20, description="Runs of a PoC on each version (flakiness shows)."

@@ -1,8 +1,9 @@
 """Fetching the released source of a cited package version, for grounding (trusted side).
 
 The archive is found in a local folder of archives first (`CLEARINGHOUSE_SOURCE_INDEX`: offline
-installations and the tests), else on a PEP 691 simple index (PyPI's by default), and checked
-against the SHA-256 the index publishes. The sdist is preferred; a wheel is used when there is none.
+installations and the tests), else on a simple index (PyPI's by default, read as validation's
+prepare step reads it: `sandbox.index`), and checked against the SHA-256 the index publishes.
+The sdist is preferred; a wheel is used when there is none.
 
 We do not call `pip download` here: for an sdist pip prepares the package's metadata, which runs
 its build backend (`setup.py`) on this machine. Nothing fetched here is built or executed.
@@ -11,31 +12,18 @@ Archives and their unpacked trees are cached under the data dir, keyed by name a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    canonicalize_version,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
+from packaging.utils import canonicalize_name, canonicalize_version
 
 from clearinghouse.reports.unpacking import unpack
+from clearinghouse.sandbox import index
 
-PYPI_SIMPLE = "https://pypi.org/simple"
-SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
-MAX_ARCHIVE_BYTES = 100 * 2**20
-TIMEOUT_SECONDS = 60
+PYPI_SIMPLE = index.PYPI_SIMPLE
 
 
 class VersionNotFound(LookupError):
@@ -57,19 +45,9 @@ class SourceTree:
 
 def _matches(filename: str, name: str, version: str) -> str | None:
     """ "sdist" or "wheel" if `filename` is a release file of name==version, else None."""
+    found = index.release_kind(filename)
     wanted = (canonicalize_name(name), canonicalize_version(version))
-    try:
-        if filename.endswith(".whl"):
-            wheel_name, wheel_version, _, _ = parse_wheel_filename(filename)
-            found = (wheel_name, canonicalize_version(wheel_version))
-            return "wheel" if found == wanted else None
-        if filename.endswith((".tar.gz", ".zip")):
-            sdist_name, sdist_version = parse_sdist_filename(filename)
-            found = (sdist_name, canonicalize_version(sdist_version))
-            return "sdist" if found == wanted else None
-    except (InvalidSdistFilename, InvalidWheelFilename):
-        return None
-    return None
+    return found[0] if found is not None and found[1:] == wanted else None
 
 
 def _pick(candidates: list[tuple[str, str]]) -> tuple[str, str] | None:
@@ -91,52 +69,22 @@ def _from_folder(folder: Path, name: str, version: str) -> tuple[Path, str] | No
     return (folder / picked[0], picked[1]) if picked else None
 
 
-def _get(url: str, accept: str = "*/*") -> bytes:
-    if not url.startswith("https://"):
-        raise SourceUnavailable(f"refusing to fetch {url!r}: only https URLs are followed")
-    request = urllib.request.Request(  # noqa: S310 (https only, checked above)
-        url, headers={"User-Agent": "clearinghouse-grounding", "Accept": accept}
-    )
-    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-        data: bytes = response.read(MAX_ARCHIVE_BYTES + 1)
-    if len(data) > MAX_ARCHIVE_BYTES:
-        raise SourceUnavailable(f"{url}: larger than {MAX_ARCHIVE_BYTES} bytes")
-    return data
-
-
 def _from_index(index_url: str, name: str, version: str, into: Path) -> tuple[Path, str]:
-    """From a PEP 691 simple index (JSON): the release's files, their SHA-256, yanked marks."""
-    url = f"{index_url.rstrip('/')}/{canonicalize_name(name)}/"
+    """From a simple index (PEP 691 JSON or PEP 503 HTML), as the prepare step reads it: the
+    release's files, yanked ones left out, the chosen one checked against the index's SHA-256."""
     try:
-        project: dict[str, Any] = json.loads(_get(url, SIMPLE_JSON))
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            raise VersionNotFound(f"the index has no project {name}") from None
-        raise SourceUnavailable(f"the index answered {exc.code} for {name}") from None
-    except (urllib.error.URLError, TimeoutError, json.JSONDecodeError) as exc:
-        raise SourceUnavailable(f"cannot read the index for {name}: {exc}") from None
-    files = {
-        f["filename"]: f
-        for f in project.get("files", [])
-        if isinstance(f, dict) and isinstance(f.get("filename"), str) and not f.get("yanked")
-    }
-    candidates = [(n, k) for n in files if (k := _matches(n, name, version))]
-    picked = _pick(candidates)
-    if picked is None:
-        raise VersionNotFound(f"the index has no sdist or wheel of {name} {version}")
-    entry = files[picked[0]]
-    expected = entry.get("hashes", {}).get("sha256")
-    if not expected:
-        raise SourceUnavailable(f"{picked[0]}: the index gives no SHA-256 to check it against")
+        files = index.release_files(index.Sources((index_url,)), f"{name}=={version}")
+    except index.NoSuchRelease as exc:
+        raise VersionNotFound(str(exc)) from None
+    except index.IndexUnreachable as exc:
+        raise SourceUnavailable(str(exc)) from None
+    picked = _pick([(f.filename, f.kind) for f in files])
+    assert picked is not None  # release_files returns at least one file
+    chosen = next(f for f in files if f.filename == picked[0])
     try:
-        data = _get(entry["url"])
-    except (urllib.error.URLError, TimeoutError) as exc:
-        raise SourceUnavailable(f"cannot download {picked[0]}: {exc}") from None
-    if hashlib.sha256(data).hexdigest() != expected:
-        raise SourceUnavailable(f"{picked[0]}: SHA-256 differs from the index's")
-    target = into / picked[0]
-    target.write_bytes(data)
-    return target, picked[1]
+        return index.download(chosen, into), chosen.kind
+    except index.IndexUnreachable as exc:
+        raise SourceUnavailable(str(exc)) from None
 
 
 def _root(unpacked: Path, kind: str) -> Path:

@@ -178,7 +178,7 @@ class _Anchors(HTMLParser):
             self.links.append(dict(attrs))
 
 
-def _kind(filename: str) -> tuple[str, str, str] | None:
+def release_kind(filename: str) -> tuple[str, str, str] | None:
     """(kind, canonical name, canonical version) of a release file name, or None."""
     try:
         if filename.endswith(".whl"):
@@ -268,7 +268,7 @@ def release_files(sources: Sources, pin: str) -> list[ReleaseFile]:
             unreachable.append(str(exc))
             continue
         for entry in _entries(data, content_type, page):
-            kind = _kind(entry["filename"])
+            kind = release_kind(entry["filename"])
             if kind is None or kind[1] != name:
                 continue
             has_project = True
