@@ -68,6 +68,27 @@ def import_flash_player_advisory(runtime: Runtime) -> ImportRunOut:
         ("V2.0 SP1", "<= V2.0 SP2", True),
         ("V2.0 SP1", "<= V2.0", False),  # a service pack comes after its release
         ("unknown", "< V5.5.0", False),
+        # vers ranges are unions of intervals, in version order (purl-spec VERSION-RANGE-SPEC)
+        ("1.5", "vers:generic/>=1|<2|>=3|<4", True),
+        ("2.5", "vers:generic/>=1|<2|>=3|<4", False),
+        ("3.5", "vers:generic/>=1|<2|>=3|<4", True),
+        ("0.9", "vers:generic/<2|>=3", True),
+        ("5", "vers:generic/<2|>=3", True),
+        ("2.5", "vers:generic/<2|>=3", False),
+        ("1.2", "vers:generic/>=1|!=1.2|<2", False),
+        ("1.3", "vers:generic/>=1|!=1.2|<2", True),
+        ("1.2", "vers:generic/=1.2|=1.4", True),
+        ("1.3", "vers:generic/=1.2|=1.4", False),
+        ("1.3.0", "<=1.4.0 >=1.2.0", True),  # free text, upper bound written first
+        # bounds behind a letter prefix, as CISA's ICS advisories write them
+        ("FW12", "< FW14", True),
+        ("FW14", "< FW14", False),
+        ("R9.50", ">=R9.01|<=R10.04", True),
+        ("R10.05", ">=R9.01|<=R10.04", False),
+        ("QRTB_2.12.6", "<=QRTB_2.12.7", True),
+        ("9.50", ">=R9.01|<=R10.04", False),  # no prefix: the range cannot speak of it
+        ("B12", "<=B13__without_Special_Modification_Patch_BRD-C62W003-A0_installed", True),
+        ("22080", "<=the_first_5_digits_of_serial_number_22081", False),
     ],
 )
 def test_firmware_ranges(version: str, expression: str, expected: bool):

@@ -39,10 +39,20 @@ _SUFFIXES = re.compile(
     r"\b(inc|incorporated|llc|ltd|limited|gmbh|ag|se|sa|s\.a|co|corp|corporation|company|"
     r"plc|bv|b\.v|nv|oy|ab|as|kg|spa|s\.p\.a|srl|pty|kk)\b\.?"
 )
-# A bound: a version, with a service pack, update, patch or build written after a space.
+# A bound: a version, perhaps behind a letter prefix ("FW14", "R9.90", "QRTB_2.12.7"), with a
+# service pack, update, patch or build written after a space.
 _CONSTRAINT = re.compile(
-    r"(<=|>=|<|>|=)\s*([vV]?\d[\w.\-+]*(?:\s+(?:SP|Update|Patch|Build)\s*\d+)?)", re.IGNORECASE
+    r"(!=|<=|>=|<|>|=)\s*([A-Za-z]*[_\-]?\d[\w.\-+]*(?:\s+(?:SP|Update|Patch|Build)\s*\d+)?)",
+    re.IGNORECASE,
 )
+_PREFIX = re.compile(r"^([A-Za-z][A-Za-z _\-]*?)[ _\-]?(?=\d)")
+_LOWER = frozenset({">", ">="})
+_HOLDS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
 _PIECES = re.compile(r"\d+|[a-zA-Z]+")
 
 
@@ -79,7 +89,10 @@ def product_keys(product: str) -> tuple[str, str]:
     return compact(name), compact(_base_product(name))
 
 
-def version_key(text: str) -> tuple[tuple[int, int | str], ...] | None:
+Key = tuple[tuple[int, int | str], ...]
+
+
+def version_key(text: str) -> Key | None:
     """Comparable pieces of a firmware version, or None when it has no digit."""
     cleaned = text.strip()
     if cleaned[:1] in "vV":
@@ -93,8 +106,36 @@ def version_key(text: str) -> tuple[tuple[int, int | str], ...] | None:
     return tuple(key)
 
 
+def _prefix(text: str) -> str:
+    """The letters before a version's first digit ("FW" of "FW14"), lower case; "v" is none."""
+    found = _PREFIX.match(text.strip())
+    prefix = found[1].lower().replace("_", "").replace("-", "").replace(" ", "") if found else ""
+    return "" if prefix == "v" else prefix
+
+
+def _keys(version: str, bound: str) -> tuple[Key, Key] | None:
+    """The two versions' comparable keys, or None when they cannot be compared: a bound with a
+    letter prefix ("< FW14") only speaks of versions with the same prefix ("FW12")."""
+    prefix = _prefix(bound)
+    if prefix:
+        if _prefix(version) != prefix:
+            return None
+        version, bound = _PREFIX.sub("", version.strip()), _PREFIX.sub("", bound.strip())
+    key, other = version_key(version), version_key(bound)
+    return None if key is None or other is None else (key, other)
+
+
 def in_range(version: str, expression: str) -> bool:
-    """Does `version` satisfy the range text (every constraint in it)?"""
+    """Is `version` in the range text?
+
+    The constraints are read as the package-url "vers" specification reads them: in version
+    order, a lower bound opens an interval and the next upper bound closes it (an upper bound
+    with none open starts at the lowest version; a lower bound left open runs to the highest),
+    `=` is a single version and `!=` takes one out; the range is the union. A range of one
+    interval (">=1.2|<1.4", "< V5.5.0") is thus every constraint at once, and
+    "vers:generic/<2|>=3" is two intervals, not none. A bound that cannot be compared with the
+    version (no digit, another letter prefix) leaves the range unjudged: no match.
+    """
     text = expression.strip()
     if text.lower().startswith("vers:"):
         text = text.split("/", 1)[1] if "/" in text else ""
@@ -103,22 +144,30 @@ def in_range(version: str, expression: str) -> bool:
     ):
         return True
     constraints = _CONSTRAINT.findall(text)
-    key = version_key(version)
-    if not constraints or key is None:
+    if not constraints:
         return False
+    bounds: list[tuple[Key, int, str, Key]] = []
     for operator, bound in constraints:
-        other = version_key(bound)
-        if other is None:
+        keys = _keys(version, bound)
+        if keys is None:
             return False
-        if not {
-            "<": key < other,
-            "<=": key <= other,
-            ">": key > other,
-            ">=": key >= other,
-            "=": key == other,
-        }[operator]:
+        key, other = keys
+        if operator == "!=" and key == other:
             return False
-    return True
+        bounds.append((other, 0 if operator in _LOWER else 1, operator, key))
+    opened: tuple[str, Key] | None = None
+    for other, _, operator, key in sorted(bounds, key=lambda b: (b[0], b[1])):
+        if operator == "=":
+            if key == other:
+                return True
+        elif operator in _LOWER:
+            opened = opened or (operator, other)
+        elif operator != "!=":
+            above = opened is None or _HOLDS[opened[0]](key, opened[1])
+            if above and _HOLDS[operator](key, other):
+                return True
+            opened = None
+    return opened is not None and _HOLDS[opened[0]](bounds[0][3], opened[1])
 
 
 @dataclass(frozen=True)
