@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from clearinghouse.runtime import Runtime
+
 REPO = Path(__file__).resolve().parents[1]
 LOCAL = REPO / "tests" / "data"
 COPIED = LOCAL / "shared"
@@ -30,3 +32,17 @@ def shared_file(relative: str) -> Path:
     if os.environ.get("CLEARINGHOUSE_REQUIRE_SERVICES") == "1":
         pytest.fail(message + "; CLEARINGHOUSE_REQUIRE_SERVICES=1 makes it mandatory")
     pytest.skip(message)
+
+
+def import_pypa_packages(runtime: Runtime, *packages: str) -> None:
+    """Each package's advisories from the PyPA advisory database, into the knowledge base."""
+    from clearinghouse.knowledge import service as knowledge
+
+    for package in packages:
+        run = knowledge.import_feed(
+            runtime.sessions,
+            "osv",
+            shared_file("osv-pypi-pysec/pypa-advisory-database.tar.gz"),
+            include=f"vulns/{package}/*",
+        )
+        assert run.status == "succeeded" and run.added > 0, (package, run.errors)

@@ -28,18 +28,7 @@ from clearinghouse.reports.tasks import ground_report
 from clearinghouse.runtime import Runtime
 from tests.identity_world import ORIGIN, World, make_user
 from tests.reports.conftest import CORPUS, finder_headers, sqlparse_report
-from tests.shared_data import shared_file
-
-
-def _import(runtime: Runtime, *packages: str) -> None:
-    for package in packages:
-        run = knowledge.import_feed(
-            runtime.sessions,
-            "osv",
-            shared_file("osv-pypi-pysec/pypa-advisory-database.tar.gz"),
-            include=f"vulns/{package}/*",
-        )
-        assert run.status == "succeeded" and run.added > 0, run
+from tests.shared_data import import_pypa_packages
 
 
 def _principal(runtime: Runtime, user_id: str) -> Principal:
@@ -87,7 +76,7 @@ def test_a_report_that_copies_a_known_advisory_is_a_duplicate_after_grounding(
     client: TestClient, world: World
 ):
     runtime = world.runtime
-    _import(runtime, "sqlparse")
+    import_pypa_packages(runtime, "sqlparse")
     document = sqlparse_report()
     # The lazy finder: the advisory's own words, under a new title.
     document["description"] = _advisory_text(runtime, "PYSEC-2021-333")
@@ -119,7 +108,7 @@ def test_a_report_in_the_finders_own_words_is_linked_to_the_advisory_but_not_dec
     world: World,
 ):
     runtime = world.runtime
-    _import(runtime, "werkzeug")
+    import_pypa_packages(runtime, "werkzeug")
     document = json.loads((CORPUS / "bogus" / "duplicate-of-PYSEC-2023-57.json").read_text())
     finder = _principal(runtime, world.user_ids["finder_admin"])
     report_id = _submit(runtime, finder, document)
@@ -137,7 +126,7 @@ def test_a_report_in_the_finders_own_words_is_linked_to_the_advisory_but_not_dec
 
 def test_a_report_on_a_package_the_knowledge_base_does_not_know_is_new(world: World):
     runtime = world.runtime
-    _import(runtime, "werkzeug")
+    import_pypa_packages(runtime, "werkzeug")
     finder = _principal(runtime, world.user_ids["finder_admin"])
     report_id = _submit(runtime, finder, sqlparse_report())
     with db.transaction(runtime.sessions) as session:

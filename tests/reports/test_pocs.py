@@ -20,7 +20,7 @@ from clearinghouse.reports.pocs import proved_by_rules
 from clearinghouse.reports.schemas import ReportIn
 from clearinghouse.runtime import Runtime
 from tests.reports.conftest import CORPUS
-from tests.shared_data import shared_file
+from tests.shared_data import import_pypa_packages
 
 EXPECTED: dict[str, dict[str, str]] = json.loads((CORPUS / "expected.json").read_text())["reports"]
 
@@ -48,14 +48,7 @@ def test_every_reproduced_corpus_report_is_tied_to_its_advisory_or_to_none(
     reproduced = {k: v for k, v in EXPECTED.items() if k.startswith("reproduced/")}
     documents = {k: ReportIn.model_validate_json((CORPUS / k).read_text()) for k in reproduced}
     packages = sorted({d.target.purl.removeprefix("pkg:pypi/") for d in documents.values()})  # type: ignore[union-attr]
-    for package in packages:
-        run = knowledge.import_feed(
-            runtime.sessions,
-            "osv",
-            shared_file("osv-pypi-pysec/pypa-advisory-database.tar.gz"),
-            include=f"vulns/{package}/*",
-        )
-        assert run.status == "succeeded" and run.added > 0, (package, run.errors)
+    import_pypa_packages(runtime, *packages)
     tied, untied = [], []
     with runtime.sessions() as session:
         for name, report in sorted(documents.items()):

@@ -21,23 +21,12 @@ from clearinghouse.runtime import Runtime
 from clearinghouse.triage import ssvc
 from clearinghouse.triage.schemas import TriagedFinding
 from tests.identity_world import ORIGIN, World, sign_in
-from tests.shared_data import shared_file
+from tests.shared_data import import_pypa_packages
 from tests.triage.conftest import add_asset
 from tests.triage.test_plan import as_user, plan_of
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "validation-corpus"
 CLI = Principal.command_line()
-
-
-def _import(runtime: Runtime, *packages: str) -> None:
-    for package in packages:
-        run = knowledge.import_feed(
-            runtime.sessions,
-            "osv",
-            shared_file("osv-pypi-pysec/pypa-advisory-database.tar.gz"),
-            include=f"vulns/{package}/*",
-        )
-        assert run.status == "succeeded" and run.added > 0, run
 
 
 def _file(runtime: Runtime, world: World, document: dict[str, Any]) -> str:
@@ -82,7 +71,7 @@ def _corpus(name: str) -> dict[str, Any]:
 @pytest.fixture
 def sqlparse_asset(runtime: Runtime, world: World) -> str:
     """sqlparse 0.4.1 on an internal server: both real sqlparse ReDoS advisories affect it."""
-    _import(runtime, "sqlparse")
+    import_pypa_packages(runtime, "sqlparse")
     return add_asset(
         runtime,
         world.organizations["hospital"],
@@ -211,7 +200,7 @@ def test_two_fixes_in_one_release_are_told_apart_by_the_words_or_not_at_all(
 ) -> None:
     """werkzeug 2.2.3 fixed two advisories: the sandbox alone cannot tell which one a PoC
     proves. The finder's words can; when they cannot, only a coordinator can."""
-    _import(runtime, "werkzeug")
+    import_pypa_packages(runtime, "werkzeug")
     asset = add_asset(runtime, world.organizations["hospital"], "Web front", "werkzeug==2.2.2\n")
     runs = {"2.2.2": ("affected", True), "2.2.3": ("fixed", False)}
     cookie = _file(runtime, world, _corpus("reproduced/PYSEC-2023-57.json"))
