@@ -24,18 +24,17 @@ import contextlib
 import random
 import resource
 import statistics
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 from sqlalchemy import insert, select
+from synthetic import add_components, fresh_runtime
 
 from clearinghouse import db
-from clearinghouse.config import Settings
 from clearinghouse.identity.models import Organization
 from clearinghouse.inventory import service as inventory
-from clearinghouse.inventory.models import Asset, ComponentRow, InventoryUpload, UploadStatus
+from clearinghouse.inventory.models import Asset
 from clearinghouse.knowledge import service as knowledge
 from clearinghouse.knowledge.models import AffectedPackageRow
 from clearinghouse.knowledge.versions import AffectedRanges, InvalidRange, InvalidVersion
@@ -100,47 +99,7 @@ def build_portfolio(
     for start in range(0, len(asset_ids), 500):
         with db.transaction(runtime.sessions) as session:
             chunk = asset_ids[start : start + 500]
-            uploads = [
-                {
-                    "asset_id": a,
-                    "version": 1,
-                    "current": True,
-                    "file_name": "bom.json",
-                    "format_id": "benchmark",
-                    "sha256": "0" * 64,
-                    "size": 0,
-                    "content": b"",
-                    "status": UploadStatus.PARSED,
-                    "warnings": [],
-                    "vex": [],
-                    "component_count": per_asset,
-                }
-                for a in chunk
-            ]
-            session.execute(insert(InventoryUpload), uploads)
-            upload_ids = dict(
-                session.execute(
-                    select(InventoryUpload.asset_id, InventoryUpload.id).where(
-                        InventoryUpload.asset_id.in_(chunk)
-                    )
-                ).all()
-            )
-            rows = []
-            for asset_id in chunk:
-                for ecosystem, name, version in rng.sample(pairs, per_asset):
-                    rows.append(
-                        {
-                            "upload_id": upload_ids[asset_id],
-                            "asset_id": asset_id,
-                            "current": True,
-                            "name": name,
-                            "version": version,
-                            "ecosystem": ecosystem,
-                            "lookup_name": name,
-                            "dev": False,
-                        }
-                    )
-            session.execute(insert(ComponentRow), rows)
+            add_components(session, {a: rng.sample(pairs, per_asset) for a in chunk})
     return asset_ids
 
 
@@ -181,10 +140,7 @@ def main() -> None:
     parser.add_argument("--components", type=int, default=200)
     parser.add_argument("--fan-outs", type=int, default=30)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(data_dir=Path(data_dir), database_url=None, _env_file=None)  # type: ignore[call-arg]
-        runtime = Runtime.create(settings)
-        db.upgrade(runtime.engine)
+    with fresh_runtime() as (runtime, _):
         for relative, include in CORPORA:
             knowledge.import_feed(runtime.sessions, "osv", SHARED / relative, include=include)
         pairs = real_pairs(runtime)
@@ -239,7 +195,6 @@ def main() -> None:
             f"max {max(first) * 1000:.0f} ms; again (findings in place) median "
             f"{statistics.median(again) * 1000:.0f} ms, max {max(again) * 1000:.0f} ms"
         )
-        runtime.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak memory (max RSS): {peak:,.0f} MB")
 

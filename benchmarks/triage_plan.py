@@ -22,19 +22,18 @@ import argparse
 import random
 import resource
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import insert, select
+from synthetic import add_components, fresh_runtime
 
 from clearinghouse import db
-from clearinghouse.config import Settings
 from clearinghouse.identity.models import Organization
 from clearinghouse.identity.policy import Principal
-from clearinghouse.inventory.models import Asset, ComponentRow, InventoryUpload, UploadStatus
+from clearinghouse.inventory.models import Asset
 from clearinghouse.knowledge import service as knowledge
 from clearinghouse.knowledge.models import AffectedPackageRow
 from clearinghouse.matching import service as matching
@@ -89,43 +88,10 @@ def build(runtime: Runtime, pairs: list[tuple[str, str]], assets: int, per_asset
         ]
         session.execute(insert(Asset), rows)
         asset_ids = [r["id"] for r in rows]
-        session.execute(
-            insert(InventoryUpload),
-            [
-                {
-                    "asset_id": a,
-                    "version": 1,
-                    "current": True,
-                    "file_name": "requirements.txt",
-                    "format_id": "benchmark",
-                    "sha256": "0" * 64,
-                    "size": 0,
-                    "content": b"",
-                    "status": UploadStatus.PARSED,
-                    "warnings": [],
-                    "vex": [],
-                    "component_count": per_asset,
-                }
-                for a in asset_ids
-            ],
-        )
-        uploads = dict(session.execute(select(InventoryUpload.asset_id, InventoryUpload.id)).all())
-        session.execute(
-            insert(ComponentRow),
-            [
-                {
-                    "upload_id": uploads[a],
-                    "asset_id": a,
-                    "current": True,
-                    "name": name,
-                    "version": version,
-                    "ecosystem": "PyPI",
-                    "lookup_name": name,
-                    "dev": False,
-                }
-                for a in asset_ids
-                for name, version in rng.sample(pairs, per_asset)
-            ],
+        add_components(
+            session,
+            {a: [("PyPI", n, v) for n, v in rng.sample(pairs, per_asset)] for a in asset_ids},
+            file_name="requirements.txt",
         )
         matching.refresh_assets(session, asset_ids, cause="benchmark")
     return organization_id
@@ -146,10 +112,7 @@ def main() -> None:
     parser.add_argument("--components", type=int, default=60)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(data_dir=Path(data_dir), database_url=None, _env_file=None)  # type: ignore[call-arg]
-        runtime = Runtime.create(settings)
-        db.upgrade(runtime.engine)
+    with fresh_runtime() as (runtime, _):
         for source, relative in FEEDS:
             run = knowledge.import_feed(runtime.sessions, source, SHARED / relative)
             assert run.status == "succeeded", run.failure
@@ -189,7 +152,6 @@ def main() -> None:
         print(f"  one asset's plan: {per_asset * 1000:,.0f} ms (median over {len(sample)} assets)")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"  peak memory (max RSS): {peak:,.0f} MB")
-        runtime.close()
 
 
 if __name__ == "__main__":
