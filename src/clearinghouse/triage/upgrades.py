@@ -120,11 +120,16 @@ def _device_name(finding: TriagedFinding) -> str:
     return product if product == finding.component_name else f"{product} ({finding.component_name})"
 
 
-def _step(findings: Sequence[TriagedFinding], target: str) -> UpgradeStep:
+def _step(
+    findings: Sequence[TriagedFinding], target: str | None, fix: VendorFix | None = None
+) -> UpgradeStep:
+    """An upgrade to `target`, or (a device's) vendor's fix given in words."""
     first = min(findings, key=lambda f: f.rank)
-    exploited = sum(f.known_exploited for f in findings)
     deadlines = [f.deadline for f in findings if f.deadline is not None]
-    if first.ecosystem == DEVICE:
+    if fix is not None:
+        text = f"Apply the vendor's fix to {_device_name(first)}: {fix.details} "
+        text += f"({_fixes_text(findings)})"
+    elif first.ecosystem == DEVICE:
         text = (
             f"Update the firmware/software of {_device_name(first)} from "
             f"{first.component_version or '?'} to {target}: {_fixes_text(findings)}"
@@ -135,6 +140,7 @@ def _step(findings: Sequence[TriagedFinding], target: str) -> UpgradeStep:
             f"{target}: {_fixes_text(findings)}"
         )
     return UpgradeStep(
+        kind="vendor_fix" if fix is not None else "upgrade",
         asset_id=first.asset_id,
         asset_name=first.asset_name,
         component_name=first.component_name,
@@ -142,9 +148,11 @@ def _step(findings: Sequence[TriagedFinding], target: str) -> UpgradeStep:
         product=first.product,
         from_version=first.component_version,
         to_version=target,
+        instructions=fix.details if fix is not None else None,
+        url=fix.url if fix is not None else None,
         fixes=[f.vulnerability for f in sorted(findings, key=lambda f: f.rank)],
         finding_ids=[f.finding_id for f in findings if f.finding_id is not None],
-        known_exploited=exploited,
+        known_exploited=sum(f.known_exploited for f in findings),
         score=max(f.score for f in findings),
         deadline=min(deadlines) if deadlines else None,
         why=first.why,
@@ -183,32 +191,7 @@ def _vendor_fix_steps(
             grouped.setdefault(given[0], []).append(finding)
         else:
             rest.append(finding)
-    steps = []
-    for fix, covered in grouped.items():
-        first = min(covered, key=lambda f: f.rank)
-        deadlines = [f.deadline for f in covered if f.deadline is not None]
-        steps.append(
-            UpgradeStep(
-                kind="vendor_fix",
-                asset_id=first.asset_id,
-                asset_name=first.asset_name,
-                component_name=first.component_name,
-                ecosystem=first.ecosystem,
-                product=first.product,
-                from_version=first.component_version,
-                to_version=None,
-                instructions=fix.details,
-                url=fix.url,
-                fixes=[f.vulnerability for f in sorted(covered, key=lambda f: f.rank)],
-                finding_ids=[f.finding_id for f in covered if f.finding_id is not None],
-                known_exploited=sum(f.known_exploited for f in covered),
-                score=max(f.score for f in covered),
-                deadline=min(deadlines) if deadlines else None,
-                why=first.why,
-                text=f"Apply the vendor's fix to {_device_name(first)}: {fix.details} "
-                f"({_fixes_text(covered)})",
-            )
-        )
+    steps = [_step(covered, None, fix) for fix, covered in grouped.items()]
     return steps, rest
 
 
