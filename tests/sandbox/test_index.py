@@ -126,3 +126,31 @@ def test_an_unreachable_index_is_not_a_missing_release(
 def test_only_secure_index_urls_are_fetched() -> None:
     with pytest.raises(index.IndexUnreachable, match="refusing"):
         index.release_files(index.Sources(("http://mirror.example/simple",)), "x==1")
+
+
+def test_a_remote_page_cannot_point_at_local_files(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    local = tmp_path / "secret-1.0.tar.gz"
+    local.write_bytes(b"not for the sandbox")
+    page = f'<a href="{local.as_uri()}">secret-1.0.tar.gz</a>'.encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/simple"
+        with pytest.raises(index.NoSuchRelease):
+            index.release_files(index.Sources((url,)), "secret==1.0")
+    finally:
+        server.shutdown()

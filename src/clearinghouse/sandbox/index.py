@@ -271,6 +271,8 @@ def release_files(sources: Sources, pin: str) -> list[ReleaseFile]:
             kind = release_kind(entry["filename"])
             if kind is None or kind[1] != name:
                 continue
+            if entry["url"].startswith("file:") and not page.startswith("file:"):
+                continue  # a remote page may not point at this machine's files
             has_project = True
             if kind[2] == wanted and not entry["yanked"]:
                 files.append(
