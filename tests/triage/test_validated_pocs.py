@@ -167,8 +167,12 @@ def test_the_operator_learns_the_fact_and_the_date_not_the_report(
     ("verdict", "runs"),
     [
         (Verdict.NOT_REPRODUCED, {"0.4.1": ("affected", False)}),
-        # The PoC shows no difference between 0.4.1 and the fix the report names.
-        (Verdict.NOT_REPRODUCED, {"0.4.1": ("affected", True), "0.4.2": ("fixed", True)}),
+        # Reproduced, but also on 0.4.2, which CVE-2021-32839 does not affect: the sandbox
+        # disagrees with that advisory's ranges, and the words do not point at the other one.
+        (
+            Verdict.REPRODUCED_UNFIXED,
+            {"0.4.1": ("affected", True), "0.4.2": ("fixed", True)},
+        ),
     ],
 )
 def test_a_report_that_did_not_reproduce_proves_nothing(
