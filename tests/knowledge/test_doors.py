@@ -87,3 +87,81 @@ def test_feeds_import_and_vulns_show_from_the_command_line(tmp_path: Path):
     assert bad_path.returncode == 2 and "no such file or folder" in bad_path.stderr
     runs = json.loads(run_cli("feeds", "runs", "--json", env=env).stdout)
     assert runs[0]["unchanged"] > 1000, runs[0]
+
+
+CISA_CSAF = "csaf-cisa-ics/cisagov-csaf.tar.gz"
+FOUR_CVES = "*/2017/icsa-17-026-02a.json"  # one advisory, four vulnerabilities
+LOG4SHELL = "*/2021/icsa-21-357-02.json"  # one advisory, one vulnerability
+
+
+def _import_advisories(world: World) -> None:
+    for include in (FOUR_CVES, LOG4SHELL):
+        service.import_feed(world.runtime.sessions, "csaf", shared_file(CISA_CSAF), include=include)
+
+
+def test_an_advisory_id_leads_to_the_vulnerabilities_it_covers(
+    client: TestClient, browser_client: TestClient, world: World
+):
+    _import_advisories(world)
+    four = ["CVE-2017-5163", "CVE-2017-6036", "CVE-2017-6038", "CVE-2017-6040"]
+    auth = world.bearer("hospital_viewer", Scope.VULNS_READ)
+    listed = client.get("/api/v1/advisories/icsa-17-026-02a/vulnerabilities", headers=auth)
+    assert [v["display_id"] for v in listed.json()] == four
+    # An advisory is no vulnerability: the 404 names what it covers and where to list them all.
+    several = client.get("/api/v1/vulnerabilities/ICSA-17-026-02A", headers=auth)
+    assert several.status_code == 404
+    assert (
+        "is an advisory" in several.json()["detail"] and "CVE-2017-6040" in several.json()["detail"]
+    )
+    # An advisory about one vulnerability is that vulnerability.
+    one = client.get("/api/v1/vulnerabilities/ICSA-21-357-02", headers=auth)
+    assert one.status_code == 200 and one.json()["display_id"] == "CVE-2021-44228"
+    unknown = client.get("/api/v1/advisories/ICSA-99-999-99/vulnerabilities", headers=auth)
+    assert unknown.status_code == 404
+    # A whole record id is not an advisory id: no search for what starts with it.
+    with world.runtime.sessions() as session:
+        assert service.advisory_vulnerabilities(session, "ICSA-17-026-02A#CVE-2017-5163") == []
+
+    sign_in(browser_client, world.users["hospital_member"])
+    page = browser_client.get("/vulnerabilities", params={"q": "ICSA-17-026-02A"})
+    assert page.status_code == 200 and "is an advisory about 4 vulnerabilities" in page.text
+    assert all(f"/vulnerabilities/{cve}" in page.text for cve in four)
+    straight = browser_client.get("/vulnerabilities", params={"q": "icsa-21-357-02"})
+    assert str(straight.url).endswith("/vulnerabilities/CVE-2021-44228")
+
+
+def test_vulns_show_tells_what_the_page_tells(tmp_path: Path):
+    env = cli_env(tmp_path / "var", COLUMNS="200")
+    for source, path, include in (
+        ("kev", "cisa-kev/known_exploited_vulnerabilities.json", None),
+        ("cve5", "cve-vulnrichment-sample/vulnrichment-sample.tar.gz", "*/CVE-2023-39914.json"),
+        ("rustsec", "osv-rustsec/rustsec-advisory-db-main.tar.gz", "*/RUSTSEC-2023-0062.md"),
+        ("csaf", CISA_CSAF, FOUR_CVES),
+        ("csaf", CISA_CSAF, LOG4SHELL),
+    ):
+        extra = ("--include", include) if include else ()
+        done = run_cli("feeds", "import", source, str(shared_file(path)), *extra, env=env)
+        assert done.returncode == 0, done.stderr
+
+    log4shell = run_cli("vulns", "show", "CVE-2021-44228", env=env).stdout
+    assert "ransomware use: Known" in log4shell
+    assert "required action: For all affected software assets" in log4shell
+    assert "severity: CVSS_V3 CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H" in log4shell
+    assert "weakness: CWE-20, CWE-400, CWE-502" in log4shell
+    assert "Affected products" in log4shell and "exacq enterprise manager" in log4shell
+    # Which record gave which field: the KEV entry gives the exploitation facts.
+    assert any(
+        "kev" in line and "CVE-2021-44228" in line and "kev" in line.split("│")[-2]
+        for line in log4shell.splitlines()
+    ), log4shell
+
+    bcder = run_cli("vulns", "show", "RUSTSEC-2023-0062", env=env).stdout
+    assert "SSVC: Exploitation none; Automatable yes; Technical Impact partial" in bcder
+    assert "bcder 0.7.3 fixes these issues" in bcder  # the details, whole
+
+    advisory = run_cli("vulns", "show", "ICSA-17-026-02A", env=env)
+    assert advisory.returncode == 0
+    assert "is an advisory about 4 vulnerabilities" in advisory.stdout
+    listed = json.loads(run_cli("vulns", "show", "icsa-17-026-02a", "--json", env=env).stdout)
+    assert listed["advisory"] == "icsa-17-026-02a"
+    assert len(listed["vulnerabilities"]) == 4

@@ -9,7 +9,12 @@ from fastapi import APIRouter, Depends, Query
 from clearinghouse.deps import SessionDep
 from clearinghouse.identity.guard import requires
 from clearinghouse.knowledge import service
-from clearinghouse.knowledge.schemas import ImportRunOut, PackageMatch, VulnerabilityOut
+from clearinghouse.knowledge.schemas import (
+    ImportRunOut,
+    PackageMatch,
+    VulnerabilityOut,
+    VulnerabilitySummary,
+)
 from clearinghouse.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge"])
@@ -42,9 +47,36 @@ def search(
 )
 def get(identifier: str, session: SessionDep) -> VulnerabilityOut:
     found = service.find_vulnerability(session, identifier)
+    if found is not None:
+        return found
+    covered = service.advisory_vulnerabilities(session, identifier, limit=20)
+    if len(covered) == 1:
+        found = service.find_vulnerability(session, covered[0].id)
     if found is None:
-        raise Problem(404, f"no vulnerability known as {identifier!r}")
+        raise Problem(404, _not_found(identifier, covered))
     return found
+
+
+def _not_found(identifier: str, covered: list[VulnerabilitySummary]) -> str:
+    if not covered:
+        return f"no vulnerability known as {identifier!r}"
+    ids = ", ".join(v.display_id for v in covered)
+    return (
+        f"{identifier!r} is an advisory, not a vulnerability; it covers {ids} "
+        f"(all of them: /api/v1/advisories/{identifier}/vulnerabilities)"
+    )
+
+
+@router.get(
+    "/advisories/{advisory_id}/vulnerabilities",
+    dependencies=ReadVulnerabilities,
+    summary="The vulnerabilities one advisory document covers (a CSAF tracking id, say)",
+)
+def advisory(advisory_id: str, session: SessionDep) -> list[VulnerabilitySummary]:
+    covered = service.advisory_vulnerabilities(session, advisory_id)
+    if not covered:
+        raise Problem(404, f"no advisory known as {advisory_id!r}")
+    return covered
 
 
 @router.get(

@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from clearinghouse import console
 from clearinghouse.cli_runtime import open_runtime
 from clearinghouse.knowledge import service
 from clearinghouse.knowledge.pipeline import Progress as ImportProgress
-from clearinghouse.knowledge.schemas import ImportRunOut
+from clearinghouse.knowledge.schemas import ImportRunOut, VulnerabilityOut, VulnerabilitySummary
 from clearinghouse.knowledge.sources.inputs import InputError
 
 feeds_app = typer.Typer(help="Advisory feeds: import them, see past runs.", no_args_is_help=True)
@@ -161,23 +162,55 @@ def show(
     """One vulnerability with every record it is made of."""
     with open_runtime() as runtime, runtime.sessions() as session:
         found = service.find_vulnerability(session, identifier)
+        covered = [] if found else service.advisory_vulnerabilities(session, identifier)
+        if len(covered) == 1:  # an advisory about one vulnerability: that is the one meant
+            found = service.find_vulnerability(session, covered[0].id)
+    if found is None and covered:
+        _print_advisory(identifier, covered, as_json)
+        return
     if found is None:
         console.fail(f"no vulnerability known as {identifier!r}")
     if as_json:
         console.print_json(found)
         return
+    _print_vulnerability(found)
+
+
+def _print_advisory(identifier: str, covered: list[VulnerabilitySummary], as_json: bool) -> None:
+    """An advisory id names the document, not one vulnerability: list what it covers."""
+    if as_json:
+        console.print_json({"advisory": identifier, "vulnerabilities": covered})
+        return
+    console.print_table(
+        f"{identifier} is an advisory about {len(covered)} vulnerabilities; show one by its id",
+        ["Id", "Summary", "Published"],
+        (
+            (
+                v.display_id + (" (known exploited)" if v.known_exploited else ""),
+                _short(v.summary, 90),
+                f"{v.published:%Y-%m-%d}" if v.published else "",
+            )
+            for v in covered
+        ),
+    )
+
+
+def _print_vulnerability(found: VulnerabilityOut) -> None:
+    """The same facts as the vulnerability page, for a terminal."""
     out = console.stdout
-    out.print(f"[bold]{found.display_id}[/]  {found.summary or ''}", highlight=False)
+    out.print(
+        f"[bold]{escape(found.display_id)}[/]  {escape(found.summary or '')}", highlight=False
+    )
     if found.aliases:
-        out.print(f"also known as {', '.join(found.aliases)}", highlight=False)
+        out.print(escape(f"also known as {', '.join(found.aliases)}"), highlight=False)
     if found.withdrawn:
         out.print(f"[red]withdrawn {found.withdrawn:%Y-%m-%d}[/]")
-    if found.known_exploited and found.kev:
-        out.print(
-            f"[red bold]known exploited[/] since {found.kev.get('date_added')}; "
-            f"due {found.kev.get('due_date')}",
-            highlight=False,
-        )
+    for line in _facts(found):
+        out.print(line, highlight=False)
+    if found.details:
+        out.print()
+        out.print(found.details, highlight=False, markup=False)
+        out.print()
     console.print_table(
         "Affected packages",
         ["Ecosystem", "Package", "Ranges", "From"],
@@ -187,14 +220,77 @@ def show(
         ),
         empty="No affected packages.",
     )
+    if found.products:
+        console.print_table(
+            "Affected products",
+            ["Vendor", "Product", "Status", "Versions", "From"],
+            (
+                (
+                    p.vendor,
+                    p.product,
+                    p.status.replace("_", " "),
+                    ", ".join(p.versions + p.version_ranges),
+                    f"{p.source}:{p.record_id}",
+                )
+                for p in found.products
+            ),
+        )
     console.print_table(
         "Records",
-        ["Source", "Id", "Modified"],
+        ["Source", "Id", "Modified", "Gives"],
         (
-            (r.source, r.record_id, f"{r.modified:%Y-%m-%d}" if r.modified else "")
+            (
+                r.source,
+                r.record_id,
+                f"{r.modified:%Y-%m-%d}" if r.modified else "",
+                ", ".join(
+                    field
+                    for field, key in found.field_sources.items()
+                    if key == f"{r.source}:{r.record_id}"
+                ),
+            )
             for r in found.records
         ),
     )
+
+
+def _facts(found: VulnerabilityOut) -> list[str]:
+    """One line per known fact: exploitation, severity, weakness, EPSS, SSVC."""
+    lines = []
+    kev = found.kev
+    if found.known_exploited and kev:
+        ransomware = kev.get("known_ransomware_use")
+        lines.append(
+            "[red bold]known exploited[/] "
+            + escape(
+                f"since {kev.get('date_added')}; due {kev.get('due_date')}"
+                + (f"; ransomware use: {ransomware}" if ransomware else "")
+            )
+        )
+        if kev.get("required_action"):
+            lines.append(escape(f"required action: {kev['required_action']}"))
+    elif found.known_exploited:
+        lines.append("[red bold]known exploited[/]")
+    lines.extend(escape(f"severity: {s.get('type')} {s.get('score')}") for s in found.severities)
+    if found.cwes:
+        lines.append(escape(f"weakness: {', '.join(found.cwes)}"))
+    if found.epss_score is not None:
+        percentile = found.epss_percentile
+        lines.append(
+            f"EPSS: {found.epss_score:.1%} chance of exploitation in 30 days"
+            + (f" (percentile {percentile:.2f})" if percentile is not None else "")
+        )
+    if found.ssvc:
+        lines.append(escape("SSVC: " + "; ".join(f"{k} {v}" for k, v in found.ssvc.items())))
+    return lines
+
+
+def _short(text: str | None, width: int) -> str:
+    """A summary cut to fit a table cell, at a word, with an ellipsis where it was cut."""
+    text = " ".join((text or "").split())
+    if len(text) <= width:
+        return text
+    return text[: width - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _ranges(ranges: list[dict[str, object]], versions: list[str]) -> str:
@@ -223,6 +319,6 @@ def search(
     console.print_table(
         f"{ecosystem} {package}",
         ["Id", "Summary", "Ranges"],
-        ((m.display_id, (m.summary or "")[:70], _ranges(m.ranges, m.versions)) for m in found),
+        ((m.display_id, _short(m.summary, 70), _ranges(m.ranges, m.versions)) for m in found),
         empty="Nothing known for this package.",
     )

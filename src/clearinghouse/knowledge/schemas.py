@@ -65,6 +65,8 @@ class VulnerabilityOut(BaseModel):
 
 
 class VulnerabilitySummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     display_id: str
     summary: str | None

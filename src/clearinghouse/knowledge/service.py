@@ -42,6 +42,7 @@ from clearinghouse.knowledge.schemas import (
     PackageMatch,
     SourceRecordOut,
     VulnerabilityOut,
+    VulnerabilitySummary,
 )
 from clearinghouse.knowledge.sources.registry import IMPORTERS, UnknownSource, importer_for
 from clearinghouse.knowledge.texts import VulnerabilityText, texts_of
@@ -57,6 +58,7 @@ __all__ = [
     "UnknownSource",
     "VulnerabilityBrief",
     "VulnerabilityText",
+    "advisory_vulnerabilities",
     "briefs",
     "device_cpe",
     "devices_for",
@@ -94,11 +96,45 @@ def _resolve(session: Session, identifier: str) -> Vulnerability | None:
         .where(VulnerabilityAlias.alias.in_(_spellings(identifier)))
         .limit(1)
     )
-    vulnerability = session.get(Vulnerability, vulnerability_id or identifier)
+    return _survivor(session, session.get(Vulnerability, vulnerability_id or identifier))
+
+
+def _survivor(session: Session, vulnerability: Vulnerability | None) -> Vulnerability | None:
     # Follow merges, so an id handed out before two records were found to be one still works.
     while vulnerability is not None and vulnerability.merged_into:
         vulnerability = session.get(Vulnerability, vulnerability.merged_into)
     return vulnerability
+
+
+def advisory_vulnerabilities(
+    session: Session, advisory_id: str, limit: int = 500
+) -> list[VulnerabilitySummary]:
+    """The vulnerabilities an advisory document covers, for an id that names no vulnerability.
+
+    A CSAF advisory gives one record per vulnerability, `<tracking id>#<CVE>`, so its tracking
+    id (ICSA-22-034-01, RHSA-2023:1234) is an alias of none of them.
+    """
+    identifier = advisory_id.strip()
+    if not identifier or "#" in identifier:
+        return []
+    found: dict[str, Vulnerability] = {}
+    for spelling in _spellings(identifier):
+        rows = session.scalars(
+            select(Vulnerability)
+            .join(SourceRecordRow, SourceRecordRow.vulnerability_id == Vulnerability.id)
+            .where(SourceRecordRow.record_id.startswith(f"{spelling}#", autoescape=True))
+            .limit(limit)
+        )
+        for row in rows:
+            survivor = _survivor(session, row)
+            if survivor is not None:
+                found[survivor.id] = survivor
+        if found:
+            break
+    return [
+        VulnerabilitySummary.model_validate(v)
+        for v in sorted(found.values(), key=lambda v: v.display_id)
+    ]
 
 
 def find_vulnerability(session: Session, identifier: str) -> VulnerabilityOut | None:

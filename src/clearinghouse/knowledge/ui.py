@@ -36,14 +36,18 @@ def search_page(
     """Search by id (goes straight to the vulnerability) or by ecosystem and package."""
     if q.strip():
         found = service.find_vulnerability(session, q)
+        covered = [] if found else service.advisory_vulnerabilities(session, q)
+        if found is None and len(covered) == 1:
+            found = service.find_vulnerability(session, covered[0].id)
         if found is not None:
             return RedirectResponse(f"/vulnerabilities/{found.display_id}", status_code=303)
         return render(
             request,
             "knowledge/search.html",
-            status_code=404,
+            status_code=200 if covered else 404,
             q=q,
-            error=f"No vulnerability is known as {q.strip()!r}.",
+            error=None if covered else f"No vulnerability is known as {q.strip()!r}.",
+            covered=covered,
             ecosystem=ecosystem,
             package=package,
             matches=None,
