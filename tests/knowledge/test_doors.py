@@ -89,6 +89,33 @@ def test_feeds_import_and_vulns_show_from_the_command_line(tmp_path: Path):
     assert runs[0]["unchanged"] > 1000, runs[0]
 
 
+def test_one_run_with_every_rejection(client: TestClient, world: World, tmp_path: Path):
+    env = cli_env(tmp_path / "var", COLUMNS="200")
+    linted = run_cli("feeds", "import", "osv", str(shared_file("osv-linter-samples")), env=env)
+    assert "Rejected (2)" in linted.stdout
+    shown = run_cli("feeds", "run", "1", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "osv from" in shown.stdout and "Rejected (2)" in shown.stdout
+    for broken in ("nointroduced-CVE-2023-41045.json", "nondistinct-CVE-2018-5407.json"):
+        assert broken in shown.stdout
+    as_json = json.loads(run_cli("feeds", "run", "1", "--json", env=env).stdout)
+    assert len(as_json["errors"]) == as_json["rejected"] == 2
+    missing = run_cli("feeds", "run", "7", env=env)
+    assert missing.returncode == 1 and "no import run 7" in missing.stderr
+
+    imported = service.import_feed(world.runtime.sessions, "osv", shared_file("osv-linter-samples"))
+    coordinator = world.bearer("coordinator", Scope.SYSTEM_READ)
+    one = client.get(f"/api/v1/feeds/runs/{imported.id}", headers=coordinator)
+    assert one.status_code == 200 and one.json()["rejected"] == 2
+    assert {e["file"] for e in one.json()["errors"]} == {
+        "nointroduced-CVE-2023-41045.json",
+        "nondistinct-CVE-2018-5407.json",
+    }
+    assert client.get("/api/v1/feeds/runs/999", headers=coordinator).status_code == 404
+    operator = world.bearer("hospital_viewer", Scope.VULNS_READ)
+    assert client.get(f"/api/v1/feeds/runs/{imported.id}", headers=operator).status_code == 403
+
+
 CISA_CSAF = "csaf-cisa-ics/cisagov-csaf.tar.gz"
 FOUR_CVES = "*/2017/icsa-17-026-02a.json"  # one advisory, four vulnerabilities
 LOG4SHELL = "*/2021/icsa-21-357-02.json"  # one advisory, one vulnerability

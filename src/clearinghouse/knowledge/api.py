@@ -88,3 +88,15 @@ def runs(
     session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[ImportRunOut]:
     return service.list_runs(session, limit)
+
+
+@router.get(
+    "/feeds/runs/{run_id}",
+    dependencies=[Depends(requires("feeds.read"))],
+    summary="One advisory import run, with every rejection and its reason",
+)
+def run(run_id: int, session: SessionDep) -> ImportRunOut:
+    found = service.get_run(session, run_id)
+    if found is None:
+        raise Problem(404, f"no import run {run_id}")
+    return found

@@ -43,7 +43,7 @@ def sources(as_json: JsonOption = False) -> None:
     )
 
 
-def _print_run(run: ImportRunOut) -> None:
+def _print_run(run: ImportRunOut, shown: int | None = 10) -> None:
     state = "[green]succeeded[/]" if run.status == "succeeded" else f"[red]{run.status}[/]"
     console.print_table(
         f"Import run {run.id} ({run.pipeline_id})",
@@ -54,11 +54,16 @@ def _print_run(run: ImportRunOut) -> None:
     console.stdout.print(f"{state} in {seconds:.1f} s", highlight=False)
     if run.failure:
         console.stderr.print(f"[red]{run.failure}[/]", highlight=False)
-    if run.errors:
-        console.print_table(
-            f"Rejected ({run.rejected}; first {min(len(run.errors), 10)} shown)",
-            ["File", "Reason"],
-            ((e["file"], e["reason"]) for e in run.errors[:10]),
+    if not run.errors:
+        return
+    listed = run.errors if shown is None else run.errors[:shown]
+    title = f"Rejected ({run.rejected})"
+    if len(listed) < len(run.errors):
+        title = f"Rejected ({run.rejected}; first {len(listed)} shown)"
+    console.print_table(title, ["File", "Reason"], ((e["file"], e["reason"]) for e in listed))
+    if len(listed) < len(run.errors):
+        console.stdout.print(
+            f"[dim]all of them: clearinghouse feeds run {run.id}[/]", highlight=False
         )
 
 
@@ -108,6 +113,28 @@ def import_feed(
     else:
         _print_run(run)
     if run.status != "succeeded":
+        raise typer.Exit(console.EXIT_PROBLEM)
+
+
+@feeds_app.command("run")
+def run(
+    run_id: Annotated[int, typer.Argument(help="The run's number (see `feeds runs`).")],
+    as_json: JsonOption = False,
+) -> None:
+    """One import run: its counts and every document or record it rejected, with the reason."""
+    with open_runtime() as runtime, runtime.sessions() as session:
+        found = service.get_run(session, run_id)
+    if found is None:
+        console.fail(f"no import run {run_id}")
+    if as_json:
+        console.print_json(found)
+        return
+    console.stdout.print(
+        escape(f"{found.pipeline_id} from {found.input} (data licence {found.licence})"),
+        highlight=False,
+    )
+    _print_run(found, shown=None)
+    if found.status != "succeeded":
         raise typer.Exit(console.EXIT_PROBLEM)
 
 

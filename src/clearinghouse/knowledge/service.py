@@ -66,6 +66,7 @@ __all__ = [
     "entries_for_packages",
     "entries_of",
     "find_vulnerability",
+    "get_run",
     "import_feed",
     "list_runs",
     "lookup_name",
@@ -257,6 +258,11 @@ def import_feed(
     with sessions() as session:
         run = session.get(ImportRun, run_id)
         return ImportRunOut.model_validate(run)
+
+
+def get_run(session: Session, run_id: int) -> ImportRunOut | None:
+    run = session.get(ImportRun, run_id)
+    return None if run is None else ImportRunOut.model_validate(run)
 
 
 def list_runs(session: Session, limit: int = 50) -> list[ImportRunOut]:
