@@ -228,3 +228,27 @@ def test_known_exploitation_outranks_a_bare_critical_score() -> None:
     )
     assert exploited.bod.key == critical.bod.key == "14D"
     assert exploited.score > critical.score
+
+
+def test_a_go_module_is_told_its_target_as_go_spells_it() -> None:
+    # OSV's Go database writes fixed versions without the "v" that go.mod and `go get` need.
+    ranges = AffectedRanges(
+        "Go", [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "1.9.1"}]}]
+    )
+    module = finding("GO-2023-1737", ["1.9.1"], 1).model_copy(
+        update={
+            "ecosystem": "Go",
+            "component_name": "github.com/gin-gonic/gin",
+            "component_version": "v1.4.0",
+        }
+    )
+    stdlib = module.model_copy(update={"component_name": "stdlib", "component_version": "1.8"})
+
+    def still(f: TriagedFinding, version: str) -> bool:
+        return ranges.evaluate(version).affected
+
+    (step,), _ = build([module], still, {})
+    assert (step.from_version, step.to_version) == ("v1.4.0", "v1.9.1")
+    assert step.text.startswith("Upgrade github.com/gin-gonic/gin from v1.4.0 to v1.9.1:")
+    (step,), _ = build([stdlib], still, {})
+    assert step.to_version == "1.9.1"
