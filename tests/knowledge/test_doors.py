@@ -155,6 +155,11 @@ def test_an_advisory_id_leads_to_the_vulnerabilities_it_covers(
     assert all(f"/vulnerabilities/{cve}" in page.text for cve in four)
     straight = browser_client.get("/vulnerabilities", params={"q": "icsa-21-357-02"})
     assert str(straight.url).endswith("/vulnerabilities/CVE-2021-44228")
+    # The page names the advisories that cover it, each a link back to what it covers.
+    assert 'In advisories <a href="/vulnerabilities?q=ICSA-21-357-02">' in straight.text
+    assert "Also known as" not in straight.text  # a record id is no other name for it
+    shown = client.get("/api/v1/vulnerabilities/CVE-2017-6040", headers=auth).json()
+    assert shown["advisories"] == ["ICSA-17-026-02A"]
 
 
 def test_vulns_show_tells_what_the_page_tells(tmp_path: Path):
@@ -186,6 +191,8 @@ def test_vulns_show_tells_what_the_page_tells(tmp_path: Path):
     assert "SSVC: Exploitation none; Automatable yes; Technical Impact partial" in bcder
     assert "bcder 0.7.3 fixes these issues" in bcder  # the details, whole
 
+    assert "in advisories ICSA-21-357-02" in log4shell
+    assert "also known as" not in log4shell
     advisory = run_cli("vulns", "show", "ICSA-17-026-02A", env=env)
     assert advisory.returncode == 0
     assert "is an advisory about 4 vulnerabilities" in advisory.stdout

@@ -228,8 +228,11 @@ def _print_vulnerability(found: VulnerabilityOut) -> None:
     out.print(
         f"[bold]{escape(found.display_id)}[/]  {escape(found.summary or '')}", highlight=False
     )
-    if found.aliases:
-        out.print(escape(f"also known as {', '.join(found.aliases)}"), highlight=False)
+    ids = [a for a in found.aliases if "#" not in a]
+    if ids:
+        out.print(escape(f"also known as {', '.join(ids)}"), highlight=False)
+    if found.advisories:
+        out.print(escape(f"in advisories {', '.join(found.advisories)}"), highlight=False)
     if found.withdrawn:
         out.print(f"[red]withdrawn {found.withdrawn:%Y-%m-%d}[/]")
     for line in _facts(found):

@@ -46,6 +46,7 @@ class VulnerabilityOut(BaseModel):
     id: str
     display_id: str
     aliases: list[str]
+    advisories: list[str]  # the advisory documents (CSAF tracking ids) that cover it
     summary: str | None
     details: str | None
     published: datetime | None

@@ -162,15 +162,17 @@ def find_vulnerability(session: Session, identifier: str) -> VulnerabilityOut | 
         select(VulnerabilityAlias.alias)
         .where(VulnerabilityAlias.vulnerability_id == vulnerability.id)
         .order_by(VulnerabilityAlias.alias)
-    )
+    ).all()
     return VulnerabilityOut.model_validate(
         {
             **{
                 c: getattr(vulnerability, c)
                 for c in VulnerabilityOut.model_fields
-                if c not in ("aliases", "affected", "products", "records")
+                if c not in ("aliases", "advisories", "affected", "products", "records")
             },
             "aliases": [a for a in aliases if a != vulnerability.display_id],
+            # A CSAF record's id is `<tracking id>#<CVE>`: the advisory is the part before.
+            "advisories": sorted({a.split("#", 1)[0] for a in aliases if "#" in a}),
             "affected": [
                 AffectedPackageOut(
                     source=by_row[p.record_id].source,
