@@ -15,6 +15,7 @@ from clearinghouse.knowledge import service
 from clearinghouse.knowledge.pipeline import Progress as ImportProgress
 from clearinghouse.knowledge.schemas import ImportRunOut, VulnerabilityOut, VulnerabilitySummary
 from clearinghouse.knowledge.sources.inputs import InputError
+from clearinghouse.plain_text import clip
 
 feeds_app = typer.Typer(help="Advisory feeds: import them, see past runs.", no_args_is_help=True)
 vulns_app = typer.Typer(help="Vulnerabilities in the knowledge base.", no_args_is_help=True)
@@ -214,7 +215,7 @@ def _print_advisory(identifier: str, covered: list[VulnerabilitySummary], as_jso
         (
             (
                 v.display_id + (" (known exploited)" if v.known_exploited else ""),
-                _short(v.summary, 90),
+                clip(v.summary, 90),
                 f"{v.published:%Y-%m-%d}" if v.published else "",
             )
             for v in covered
@@ -315,14 +316,6 @@ def _facts(found: VulnerabilityOut) -> list[str]:
     return lines
 
 
-def _short(text: str | None, width: int) -> str:
-    """A summary cut to fit a table cell, at a word, with an ellipsis where it was cut."""
-    text = " ".join((text or "").split())
-    if len(text) <= width:
-        return text
-    return text[: width - 1].rsplit(" ", 1)[0] + "…"
-
-
 def _ranges(ranges: list[dict[str, object]], versions: list[str]) -> str:
     parts = []
     for range_ in ranges:
@@ -349,6 +342,6 @@ def search(
     console.print_table(
         f"{ecosystem} {package}",
         ["Id", "Summary", "Ranges"],
-        ((m.display_id, _short(m.summary, 70), _ranges(m.ranges, m.versions)) for m in found),
+        ((m.display_id, clip(m.summary, 70), _ranges(m.ranges, m.versions)) for m in found),
         empty="Nothing known for this package.",
     )

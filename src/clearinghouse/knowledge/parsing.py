@@ -36,7 +36,7 @@ from clearinghouse.knowledge.sources.interface import (
 
 CHUNK_SIZE = 500
 # Bump when parsing changes what a document yields, so that every document is read again.
-PARSER_GENERATION = "2"
+PARSER_GENERATION = "3"
 # A worker process costs about a tenth of a second of CPU to start (it imports little more
 # than the importer): worth it for inputs past this size, which take seconds to parse.
 WORKER_THRESHOLD_BYTES = 2**19

@@ -277,6 +277,25 @@ def test_a_vulnerability_without_a_cve_and_ids_shared_by_several() -> None:
     assert [s.type for s in alone.severities] == ["CVSS_V3"] and alone.cwes == ()
 
 
+def test_a_summary_note_gives_a_one_sentence_headline_and_stays_whole_in_details() -> None:
+    # CISA's vulnerabilities have no title; their summary note is a paragraph, shown under
+    # every finding, and runs its sentences together ("execution.CVE-2021-44228 has been").
+    files = _cisa_files("icsa-21-357-02.json")
+    (record,) = parse_data(json.loads(files["icsa-21-357-02.json"]))
+    assert record.summary == (
+        "An attacker could enter malicious data into the affected product, causing remote code "
+        "execution."
+    )
+    assert record.details is not None
+    assert "CVE-2021-44228 has been assigned to this vulnerability" in record.details
+    # A title, where there is one, stays the summary.
+    titled = parse_file(shared_file(EXAMPLES + "/csaf/cisco-sa-20180328-smi2.json"))[0]
+    assert (
+        titled.summary
+        == "Cisco IOS and IOS XE Software Smart Install Remote Code Execution Vulnerability"
+    )
+
+
 def test_non_csaf_json_is_skipped_and_other_csaf_versions_are_rejected() -> None:
     for name in ("ROLIE/example-01-feed-tlp-white.json", "aggregator/example-01-aggregator.json"):
         assert parse_file(shared_file(f"{EXAMPLES}/{name}")) == []  # not an advisory: silent

@@ -41,6 +41,7 @@ from clearinghouse.knowledge.sources.interface import (
     Severity,
     SourceRecord,
 )
+from clearinghouse.plain_text import clip
 
 STATUSES = (
     "known_affected",
@@ -135,15 +136,33 @@ def _aliases(vulnerability: Mapping[str, Any], shared: set[tuple[str, str]]) -> 
 
 
 def _texts(vulnerability: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    """Summary: the title, else the first `summary` note. Details: the `description` notes."""
+    """Summary: the title, else the first sentence of the first `summary` note. Details: the
+    `description` notes and the `summary` notes, whole."""
     notes = vulnerability.get("notes") or ()
     summaries = [str(n["text"]).strip() for n in notes if n.get("category") == "summary"]
     descriptions = [str(n["text"]).strip() for n in notes if n.get("category") == "description"]
     summary = str(vulnerability.get("title") or "").strip() or None
     if summary is None and summaries:
-        summary = summaries.pop(0)
+        summary = headline(summaries[0])
     details = "\n\n".join(t for t in (*descriptions, *summaries) if t and t != summary)
     return summary, details or None
+
+
+# A sentence ends at . ! or ? before a space or a capital letter (CISA's notes often run
+# "…code execution.CVE-2021-44228 has been assigned…" together).
+_SENTENCE_END = re.compile(r"[.!?](?=\s|[A-Z]|$)")
+HEADLINE_LIMIT = 200
+
+
+def headline(text: str) -> str:
+    """A note's first sentence, as a one-line summary: an advisory's summary notes are
+    paragraphs, shown under every finding. Sentences shorter than 20 characters ("U.S.",
+    "Inc.") are not taken as the end; past HEADLINE_LIMIT the text is cut at a word."""
+    flat = " ".join(text.split())
+    for end in _SENTENCE_END.finditer(flat):
+        if end.end() >= 20:
+            return clip(flat[: end.end()], HEADLINE_LIMIT)
+    return clip(flat, HEADLINE_LIMIT)
 
 
 def _references(data: Mapping[str, Any], vulnerability: Mapping[str, Any]) -> tuple[Reference, ...]:
