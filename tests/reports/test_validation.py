@@ -13,6 +13,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -381,23 +382,32 @@ def own_box() -> Any:
     shutil.rmtree(root, ignore_errors=True)
 
 
+def _local_sdist(folder: Path, monkeypatch: pytest.MonkeyPatch, name: str, setup_py: str) -> None:
+    """An sdist `name`-1.0 with this setup.py, offered to pip through find-links (its build
+    requirements still come from the configured index)."""
+    package = folder / f"{name}-1.0"
+    package.mkdir()
+    (package / "setup.py").write_text(setup_py)
+    (package / "PKG-INFO").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    links = folder / "links"
+    links.mkdir()
+    with tarfile.open(links / f"{name}-1.0.tar.gz", "w:gz") as archive:
+        archive.add(package, arcname=f"{name}-1.0")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
+
+
 def test_an_sdist_that_does_not_build_offline_is_an_error_not_the_finder_s(
     own_box: BubblewrapSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Its setup.py wants the network: it fails in the sandbox, and never ran on this side."""
     mark = tmp_path / "setup-py-ran"
-    package = tmp_path / "needsnet-1.0"
-    package.mkdir()
-    (package / "setup.py").write_text(
+    _local_sdist(
+        tmp_path,
+        monkeypatch,
+        "needsnet",
         f"try:\n    open({str(mark)!r}, 'w').write('ran')\nexcept OSError:\n    pass\n"
-        "raise SystemExit('needsnet: this build downloads its sources from the network')\n"
+        "raise SystemExit('needsnet: this build downloads its sources from the network')\n",
     )
-    (package / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: needsnet\nVersion: 1.0\n")
-    links = tmp_path / "links"
-    links.mkdir()
-    with tarfile.open(links / "needsnet-1.0.tar.gz", "w:gz") as archive:
-        archive.add(package, arcname="needsnet-1.0")
-    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
     report = _package_report(
         "needsnet",
         "1.0",
@@ -412,6 +422,19 @@ def test_an_sdist_that_does_not_build_offline_is_an_error_not_the_finder_s(
     assert outcome.evidence["versions"] == []
     assert not mark.exists()
     assert not any((own_box.root / "environments").glob("[!.]*"))  # nothing half-built kept
+
+
+def test_an_sdist_build_stopped_by_a_sandbox_limit_is_not_blamed_on_the_sdist(
+    own_box: BubblewrapSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The memory limit is ours: the build is an infrastructure failure (the job retries it),
+    not `SdistBuildFailed`, whose verdict `error` is final at once."""
+    _local_sdist(tmp_path, monkeypatch, "hog", "held = b'x' * (768 * 2**20)\n")
+    small = replace(environments.BUILD_LIMITS, memory_bytes=256 * 2**20)
+    with pytest.raises(environments.BuildFailed, match="limit memory") as stopped:
+        environments.environment(own_box, ["hog==1.0"], limits=small)
+    assert not isinstance(stopped.value, environments.SdistBuildFailed)
+    assert not any((own_box.root / "environments").glob("[!.]*"))
 
 
 @pytest.mark.parametrize(

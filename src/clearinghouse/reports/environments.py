@@ -38,7 +38,7 @@ VENV = f"{ENV_MOUNT}/venv"
 PATH = f"{VENV}/bin:/usr/local/bin:/usr/bin:/bin"
 _INSTALLED = "installed.json"
 _COMPLETE = "complete.json"
-_BUILD_LIMITS = Limits(
+BUILD_LIMITS = Limits(
     wall_seconds=600, cpu_seconds=600, memory_bytes=1024 * 2**20, processes=64, cpus=1.0
 )
 # Runs inside the sandbox: what the environment holds, for the evidence.
@@ -62,8 +62,9 @@ class BuildFailed(SandboxError):
 
 
 class SdistBuildFailed(BuildFailed):
-    """A release published only as an sdist did not build offline in the sandbox: the package's
-    problem (a build that needs the network, a compiler, or code it does not declare)."""
+    """A release published only as an sdist did not build offline in the sandbox, and no limit
+    of ours stopped it: the package's problem (a build that needs the network, a compiler, or
+    code it does not declare)."""
 
     def __init__(self, message: str, log: bytes) -> None:
         super().__init__(message)
@@ -167,15 +168,20 @@ def _load(path: Path, key: str, pins: tuple[str, ...]) -> Environment:
 
 
 def environment(
-    box: BubblewrapSandbox, requirements: Sequence[str], *, timeout: float = 600
+    box: BubblewrapSandbox,
+    requirements: Sequence[str],
+    *,
+    timeout: float = 600,
+    limits: Limits = BUILD_LIMITS,
 ) -> Environment:
     """The environment for these exact pins: from the cache, or prepared and built now.
 
     Raises `prepare.PrepareError` or `index.IndexUnreachable` when the wheels cannot be fetched,
     `index.NoSuchRelease` for a pin the index does not have, `InvalidRequest` for a requirement
     that is not an exact pin, `sdist.SdistUnusable` for an sdist that cannot be built offline as
-    published, `SdistBuildFailed` when building one in the sandbox fails, `BuildFailed` when the
-    rest of the build in the sandbox fails.
+    published, `SdistBuildFailed` when building one in the sandbox fails on its own,
+    `BuildFailed` when the rest of the build fails or a sandbox limit stops it (`limits`: the
+    build run's).
     """
     pins = prepare.normalize(requirements)
     python = prepare.sandbox_python_version()
@@ -197,14 +203,19 @@ def environment(
     try:
         os.chown(build, 65534, 65534)
         result = box.run(
-            RunRequest(command=("/bin/sh", "-c", _BUILD_SCRIPT), limits=_BUILD_LIMITS),
+            RunRequest(command=("/bin/sh", "-c", _BUILD_SCRIPT), limits=limits),
             wheelhouse=wheelhouse,
             writable_binds=[(build, ENV_MOUNT)],
         )
         if not result.ok:
             tail = result.stderr.decode(errors="replace").strip().splitlines()[-3:]
             how = f"exit {result.exit_code}, limit {result.limit}"
-            if sdists:
+            # Stopped by a limit of ours (time, memory, processes): worth retrying, and no
+            # proof that the sdist itself is broken.
+            stopped = result.limit is not None or result.process_limit_hit
+            if result.process_limit_hit:
+                how += ", process limit hit"
+            if sdists and not stopped:
                 built = ", ".join(str(e["requirement"]) for e in sdists)
                 raise SdistBuildFailed(
                     f"the sdist of {built} did not build offline in the sandbox ({how}): "
