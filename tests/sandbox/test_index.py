@@ -157,7 +157,7 @@ def test_a_folder_index_lists_the_release_and_checks_the_download(tmp_path: Path
     target = tmp_path / "got"
     target.mkdir()
     fetched = index.download(found, target)
-    assert fetched.read_bytes() == (SDISTS / "sqlparse-0.4.1.tar.gz").read_bytes()
+    assert fetched.path.read_bytes() == (SDISTS / "sqlparse-0.4.1.tar.gz").read_bytes()
     with pytest.raises(index.NoSuchRelease, match=r"sqlparse==9\.9 does not exist") as missing:
         index.release_files(sources, "sqlparse==9.9")
     assert missing.value.pin == "sqlparse==9.9"
@@ -203,7 +203,8 @@ def test_a_json_index_page_is_read(tmp_path: Path) -> None:
         assert found.url == f"{base}/f/sqlparse-0.4.1.tar.gz"
         assert found.sha256 == hashlib.sha256(archive).hexdigest()
         fetched = index.download(found, tmp_path)
-    assert fetched.read_bytes() == archive
+    assert fetched.path.read_bytes() == archive
+    assert fetched.sha256 == hashlib.sha256(archive).hexdigest()
     assert seen[0] == ("/simple/sqlparse/", index.ACCEPT)
 
 

@@ -194,8 +194,9 @@ def environment(
     wheelhouse = prepare.prepare_wheelhouse(box.root / "wheelhouse", pins, timeout=timeout)
     prepared = time.monotonic()
     sdists = prepare.built_from_sdist(wheelhouse)
-    archives = [*wheelhouse.glob("*.whl"), *(wheelhouse / str(e["file"]) for e in sdists)]
-    distributions = {p.name: _sha256(p) for p in sorted(archives)}
+    distributions = {p.name: _sha256(p) for p in sorted(wheelhouse.glob("*.whl"))}
+    # An sdist's digest was taken (and checked against the index's) when it was fetched.
+    distributions |= {str(e["file"]): str(e["sha256"]) for e in sdists}
     box.prepare_root()
     root.mkdir(mode=0o711, exist_ok=True)
     build = root / f".build-{uuid.uuid4().hex}"

@@ -328,7 +328,13 @@ def release_files(sources: Sources, pin: str) -> list[ReleaseFile]:
     raise NoSuchRelease(pin, f"{pin} does not exist: {name} has no release {version} on {where}")
 
 
-def download(file: ReleaseFile, destination: Path) -> Path:
+@dataclass(frozen=True)
+class Downloaded:
+    path: Path
+    sha256: str  # of the bytes written: the index's digest when it gives one
+
+
+def download(file: ReleaseFile, destination: Path) -> Downloaded:
     """Fetch one release file into `destination`, checked against the index's SHA-256."""
     local = file.url.startswith("file:")
     if not file.sha256 and not local:  # a local folder of the operator's needs no digest
@@ -337,8 +343,9 @@ def download(file: ReleaseFile, destination: Path) -> Path:
         data, _, _ = _read(file.url, "*/*", MAX_FILE_BYTES)
     except FileNotFoundError:
         raise IndexUnreachable(f"{file.filename}: listed by the index, but not there") from None
-    if file.sha256 and hashlib.sha256(data).hexdigest() != file.sha256.lower():
+    digest = hashlib.sha256(data).hexdigest()
+    if file.sha256 and digest != file.sha256.lower():
         raise IndexUnreachable(f"{file.filename}: SHA-256 differs from the index's")
     target = destination / Path(file.filename).name
     target.write_bytes(data)
-    return target
+    return Downloaded(target, digest)
