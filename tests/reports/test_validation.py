@@ -423,6 +423,36 @@ def test_an_sdist_that_does_not_build_offline_is_an_error_not_the_finder_s(
     assert not mark.exists()
     assert not any((own_box.root / "environments").glob("[!.]*"))  # nothing half-built kept
 
+    # The same sdist in the same build environment fails the same way: not built again.
+    builds: list[object] = []
+    run = own_box.run
+    monkeypatch.setattr(own_box, "run", lambda *a, **k: builds.append(a) or run(*a, **k))
+    again = Validator(own_box, QUICK).validate(report, None)
+    assert again.verdict is Verdict.ERROR
+    assert again.reason.startswith(outcome.reason)
+    assert again.reason.endswith("(the same build failed before; not run again)")
+    assert again.evidence["build_log"] == outcome.evidence["build_log"]
+    assert builds == []
+    # Other limits make another build environment: that one is tried.
+    other = replace(environments.BUILD_LIMITS, wall_seconds=500)
+    with pytest.raises(environments.SdistBuildFailed, match="build offline") as failed:
+        environments.environment(own_box, ["needsnet==1.0"], limits=other)
+    assert "not run again" not in str(failed.value)
+    assert len(builds) == 1
+
+
+def test_a_failed_build_record_is_written_whole_and_an_unreadable_one_is_ignored(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "k.json").write_text('{"message": "m", "log": ')  # cut short
+    assert environments._known_failure(tmp_path, "k") is None
+    failure = environments.SdistBuildFailed("m", b"\xff\x00 pip's log")
+    environments._record_failure(tmp_path, "k", failure)
+    known = environments._known_failure(tmp_path, "k")
+    assert known is not None and known.log == failure.log
+    assert str(known) == "m (the same build failed before; not run again)"
+    assert [p.name for p in tmp_path.iterdir()] == ["k.json"]
+
 
 def test_an_sdist_build_stopped_by_a_sandbox_limit_is_not_blamed_on_the_sdist(
     own_box: BubblewrapSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -435,6 +465,7 @@ def test_an_sdist_build_stopped_by_a_sandbox_limit_is_not_blamed_on_the_sdist(
         environments.environment(own_box, ["hog==1.0"], limits=small)
     assert not isinstance(stopped.value, environments.SdistBuildFailed)
     assert not any((own_box.root / "environments").glob("[!.]*"))
+    assert not any((own_box.root / environments.FAILED_BUILDS).glob("*"))  # not remembered
 
 
 @pytest.mark.parametrize(
