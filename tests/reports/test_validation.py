@@ -13,6 +13,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -381,23 +382,32 @@ def own_box() -> Any:
     shutil.rmtree(root, ignore_errors=True)
 
 
+def _local_sdist(folder: Path, monkeypatch: pytest.MonkeyPatch, name: str, setup_py: str) -> None:
+    """An sdist `name`-1.0 with this setup.py, offered to pip through find-links (its build
+    requirements still come from the configured index)."""
+    package = folder / f"{name}-1.0"
+    package.mkdir()
+    (package / "setup.py").write_text(setup_py)
+    (package / "PKG-INFO").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    links = folder / "links"
+    links.mkdir()
+    with tarfile.open(links / f"{name}-1.0.tar.gz", "w:gz") as archive:
+        archive.add(package, arcname=f"{name}-1.0")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
+
+
 def test_an_sdist_that_does_not_build_offline_is_an_error_not_the_finder_s(
     own_box: BubblewrapSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Its setup.py wants the network: it fails in the sandbox, and never ran on this side."""
     mark = tmp_path / "setup-py-ran"
-    package = tmp_path / "needsnet-1.0"
-    package.mkdir()
-    (package / "setup.py").write_text(
+    _local_sdist(
+        tmp_path,
+        monkeypatch,
+        "needsnet",
         f"try:\n    open({str(mark)!r}, 'w').write('ran')\nexcept OSError:\n    pass\n"
-        "raise SystemExit('needsnet: this build downloads its sources from the network')\n"
+        "raise SystemExit('needsnet: this build downloads its sources from the network')\n",
     )
-    (package / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: needsnet\nVersion: 1.0\n")
-    links = tmp_path / "links"
-    links.mkdir()
-    with tarfile.open(links / "needsnet-1.0.tar.gz", "w:gz") as archive:
-        archive.add(package, arcname="needsnet-1.0")
-    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
     report = _package_report(
         "needsnet",
         "1.0",
@@ -412,6 +422,50 @@ def test_an_sdist_that_does_not_build_offline_is_an_error_not_the_finder_s(
     assert outcome.evidence["versions"] == []
     assert not mark.exists()
     assert not any((own_box.root / "environments").glob("[!.]*"))  # nothing half-built kept
+
+    # The same sdist in the same build environment fails the same way: not built again.
+    builds: list[object] = []
+    run = own_box.run
+    monkeypatch.setattr(own_box, "run", lambda *a, **k: builds.append(a) or run(*a, **k))
+    again = Validator(own_box, QUICK).validate(report, None)
+    assert again.verdict is Verdict.ERROR
+    assert again.reason.startswith(outcome.reason)
+    assert again.reason.endswith("(the same build failed before; not run again)")
+    assert again.evidence["build_log"] == outcome.evidence["build_log"]
+    assert builds == []
+    # Other limits make another build environment: that one is tried.
+    other = replace(environments.BUILD_LIMITS, wall_seconds=500)
+    with pytest.raises(environments.SdistBuildFailed, match="build offline") as failed:
+        environments.environment(own_box, ["needsnet==1.0"], limits=other)
+    assert "not run again" not in str(failed.value)
+    assert len(builds) == 1
+
+
+def test_a_failed_build_record_is_written_whole_and_an_unreadable_one_is_ignored(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "k.json").write_text('{"message": "m", "log": ')  # cut short
+    assert environments._known_failure(tmp_path, "k") is None
+    failure = environments.SdistBuildFailed("m", b"\xff\x00 pip's log")
+    environments._record_failure(tmp_path, "k", failure)
+    known = environments._known_failure(tmp_path, "k")
+    assert known is not None and known.log == failure.log
+    assert str(known) == "m (the same build failed before; not run again)"
+    assert [p.name for p in tmp_path.iterdir()] == ["k.json"]
+
+
+def test_an_sdist_build_stopped_by_a_sandbox_limit_is_not_blamed_on_the_sdist(
+    own_box: BubblewrapSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The memory limit is ours: the build is an infrastructure failure (the job retries it),
+    not `SdistBuildFailed`, whose verdict `error` is final at once."""
+    _local_sdist(tmp_path, monkeypatch, "hog", "held = b'x' * (768 * 2**20)\n")
+    small = replace(environments.BUILD_LIMITS, memory_bytes=256 * 2**20)
+    with pytest.raises(environments.BuildFailed, match="limit memory") as stopped:
+        environments.environment(own_box, ["hog==1.0"], limits=small)
+    assert not isinstance(stopped.value, environments.SdistBuildFailed)
+    assert not any((own_box.root / "environments").glob("[!.]*"))
+    assert not any((own_box.root / environments.FAILED_BUILDS).glob("*"))  # not remembered
 
 
 @pytest.mark.parametrize(

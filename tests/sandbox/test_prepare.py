@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tarfile
 from pathlib import Path
 
@@ -110,6 +111,9 @@ def test_an_sdist_is_never_built_here(tmp_path: Path, monkeypatch: pytest.Monkey
     (entry,) = prepare.built_from_sdist(wheelhouse)
     assert entry["requirement"] == "evilpkg==1.0"
     assert entry["build_requires"] == ["setuptools>=40.8.0", "wheel"]
+    archive = (links / "evilpkg-1.0.tar.gz").read_bytes()
+    assert entry["sha256"] == hashlib.sha256(archive).hexdigest()  # taken as it was fetched
+    assert (wheelhouse / "evilpkg-1.0.tar.gz").read_bytes() == archive
     assert (wheelhouse / "requirements.txt").read_text() == "evilpkg==1.0\n"
 
 

@@ -19,7 +19,7 @@ def make_sdist(folder: Path, files: dict[str, str], name: str = "demo-1.0.tar.gz
     path = folder / name
     top = name.removesuffix(".tar.gz").removesuffix(".zip")
     if name.endswith(".zip"):
-        with zipfile.ZipFile(path, "w") as archive:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for member, text in files.items():
                 archive.writestr(f"{top}/{member}", text)
         return path
@@ -130,6 +130,31 @@ def test_an_sdist_that_cannot_be_read_says_why(
 ) -> None:
     with pytest.raises(SdistUnusable, match=message):
         read_needs(make_sdist(tmp_path, files), "3.11")
+
+
+@pytest.mark.parametrize("name", ["huge-1.0.tar.gz", "huge-1.0.zip"])
+def test_a_huge_member_is_refused_before_it_is_read(tmp_path: Path, name: str) -> None:
+    """3 MiB of PKG-INFO packs into a few KiB: the member's own header gives it away."""
+    archive = make_sdist(tmp_path, {"PKG-INFO": "Requires-Dist: idna\n" + " " * 3 * 2**20}, name)
+    assert archive.stat().st_size < 64 * 1024
+    with pytest.raises(SdistUnusable, match="PKG-INFO is too large"):
+        read_needs(archive, "3.11")
+
+
+def test_a_zip_member_larger_than_its_header_says_is_not_read_through(tmp_path: Path) -> None:
+    """The sizes in both headers say 100 bytes; the data holds 3 MiB. Reading stops at the
+    stated size, and the checksum then gives the lie away."""
+    path = make_sdist(
+        tmp_path, {"PKG-INFO": "Requires-Dist: idna\n" + " " * 3 * 2**20}, "lie-1.0.zip"
+    )
+    data = bytearray(path.read_bytes())
+    local = data.index(b"PK\x03\x04")
+    central = data.index(b"PK\x01\x02")
+    data[local + 22 : local + 26] = (100).to_bytes(4, "little")
+    data[central + 24 : central + 28] = (100).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(SdistUnusable, match=r"not a readable archive.*CRC"):
+        read_needs(path, "3.11")
 
 
 def test_a_truncated_or_foreign_archive_is_refused(tmp_path: Path) -> None:

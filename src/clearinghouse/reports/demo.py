@@ -33,7 +33,7 @@ from clearinghouse.knowledge import service as knowledge
 from clearinghouse.reports import scorecards, service, validation
 from clearinghouse.reports.models import Report
 from clearinghouse.reports.schemas import PackageTarget, ReportIn, ReportStatus
-from clearinghouse.reports.tasks import ground_report, validate_report
+from clearinghouse.reports.tasks import fixed_version, ground_report, validate_report
 from clearinghouse.runtime import Runtime
 from clearinghouse.sandbox import service as sandbox_service
 from clearinghouse.sandbox.interface import SandboxError
@@ -176,12 +176,9 @@ def _environments(session: Session, report_id: str) -> list[tuple[str, ...]]:
     assert isinstance(report.target, PackageTarget)
     name = validation.package_name(report)
     versions = list(report.target.affected_versions)
-    fixed = report.fixed_version
-    if fixed is None:
-        known = validation.known_fix(session, name, versions)
-        fixed = known.version if known is not None else None
+    fixed = fixed_version(session, report)
     if fixed is not None:
-        versions.append(fixed)
+        versions.append(fixed.version)
     extra = tuple(report.proof_of_concept.environment.dependencies)
     return [(f"{name}=={version}", *extra) for version in versions]
 

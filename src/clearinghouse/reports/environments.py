@@ -14,10 +14,15 @@ in the sandbox once (untrusted side, offline), then shown read-only to every PoC
    place whole, keyed like the wheelhouse. Every PoC run of that target mounts it read-only at
    `/env`: a PoC cannot change what the next run (or the fixed version's run) sees, and the
    install is paid once per target version instead of once per run.
+
+An sdist that fails to build on its own (no sandbox limit reached) is remembered under
+`failed-builds/`, keyed by everything the build depends on, so the next report on it is
+answered at once instead of by another build of up to the wall-time limit.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -25,7 +30,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +43,8 @@ VENV = f"{ENV_MOUNT}/venv"
 PATH = f"{VENV}/bin:/usr/local/bin:/usr/bin:/bin"
 _INSTALLED = "installed.json"
 _COMPLETE = "complete.json"
-_BUILD_LIMITS = Limits(
+FAILED_BUILDS = "failed-builds"  # below the sandbox folder: sdist builds that failed on their own
+BUILD_LIMITS = Limits(
     wall_seconds=600, cpu_seconds=600, memory_bytes=1024 * 2**20, processes=64, cpus=1.0
 )
 # Runs inside the sandbox: what the environment holds, for the evidence.
@@ -62,8 +68,9 @@ class BuildFailed(SandboxError):
 
 
 class SdistBuildFailed(BuildFailed):
-    """A release published only as an sdist did not build offline in the sandbox: the package's
-    problem (a build that needs the network, a compiler, or code it does not declare)."""
+    """A release published only as an sdist did not build offline in the sandbox, and no limit
+    of ours stopped it: the package's problem (a build that needs the network, a compiler, or
+    code it does not declare)."""
 
     def __init__(self, message: str, log: bytes) -> None:
         super().__init__(message)
@@ -127,6 +134,43 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _failure_key(python: str, distributions: dict[str, str], limits: Limits) -> str:
+    """What decides how an offline build ends: every file in the wheelhouse (by digest), the
+    sandbox's Python, the build script and its limits."""
+    text = json.dumps(
+        {
+            "python": python,
+            "distributions": sorted(distributions.items()),
+            "script": _BUILD_SCRIPT,
+            "limits": asdict(limits),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _known_failure(folder: Path, key: str) -> SdistBuildFailed | None:
+    """The failure recorded for this build, if any (an unreadable record counts as none)."""
+    try:
+        record = json.loads((folder / f"{key}.json").read_text())
+        message = f"{record['message']} (the same build failed before; not run again)"
+        return SdistBuildFailed(message, base64.b64decode(record["log"], validate=True))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _record_failure(folder: Path, key: str, failure: SdistBuildFailed) -> None:
+    """Kept on the trusted side (the build run never sees the folder), written whole."""
+    record = {"message": str(failure), "log": base64.b64encode(failure.log).decode()}
+    partial = folder / f".{key}-{uuid.uuid4().hex}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        partial.write_text(json.dumps(record))
+        partial.replace(folder / f"{key}.json")
+    except OSError:
+        partial.unlink(missing_ok=True)  # only the shortcut is lost; the verdict stands
+
+
 def _take_over(folder: Path) -> None:
     """Make the built folder root's and read-only for others, following no link."""
     for current, dirs, files in os.walk(folder):
@@ -167,15 +211,20 @@ def _load(path: Path, key: str, pins: tuple[str, ...]) -> Environment:
 
 
 def environment(
-    box: BubblewrapSandbox, requirements: Sequence[str], *, timeout: float = 600
+    box: BubblewrapSandbox,
+    requirements: Sequence[str],
+    *,
+    timeout: float = 600,
+    limits: Limits = BUILD_LIMITS,
 ) -> Environment:
     """The environment for these exact pins: from the cache, or prepared and built now.
 
     Raises `prepare.PrepareError` or `index.IndexUnreachable` when the wheels cannot be fetched,
     `index.NoSuchRelease` for a pin the index does not have, `InvalidRequest` for a requirement
     that is not an exact pin, `sdist.SdistUnusable` for an sdist that cannot be built offline as
-    published, `SdistBuildFailed` when building one in the sandbox fails, `BuildFailed` when the
-    rest of the build in the sandbox fails.
+    published, `SdistBuildFailed` when building one in the sandbox fails on its own,
+    `BuildFailed` when the rest of the build fails or a sandbox limit stops it (`limits`: the
+    build run's).
     """
     pins = prepare.normalize(requirements)
     python = prepare.sandbox_python_version()
@@ -188,8 +237,15 @@ def environment(
     wheelhouse = prepare.prepare_wheelhouse(box.root / "wheelhouse", pins, timeout=timeout)
     prepared = time.monotonic()
     sdists = prepare.built_from_sdist(wheelhouse)
-    archives = [*wheelhouse.glob("*.whl"), *(wheelhouse / str(e["file"]) for e in sdists)]
-    distributions = {p.name: _sha256(p) for p in sorted(archives)}
+    distributions = {p.name: _sha256(p) for p in sorted(wheelhouse.glob("*.whl"))}
+    # An sdist's digest was taken (and checked against the index's) when it was fetched.
+    distributions |= {str(e["file"]): str(e["sha256"]) for e in sdists}
+    # An sdist that failed to build on its own fails the same way again: say so at once
+    # rather than spend up to the wall-time limit on it for every report.
+    failures, failure_key = box.root / FAILED_BUILDS, _failure_key(python, distributions, limits)
+    known = _known_failure(failures, failure_key) if sdists else None
+    if known is not None:
+        raise known
     box.prepare_root()
     root.mkdir(mode=0o711, exist_ok=True)
     build = root / f".build-{uuid.uuid4().hex}"
@@ -197,20 +253,27 @@ def environment(
     try:
         os.chown(build, 65534, 65534)
         result = box.run(
-            RunRequest(command=("/bin/sh", "-c", _BUILD_SCRIPT), limits=_BUILD_LIMITS),
+            RunRequest(command=("/bin/sh", "-c", _BUILD_SCRIPT), limits=limits),
             wheelhouse=wheelhouse,
             writable_binds=[(build, ENV_MOUNT)],
         )
         if not result.ok:
             tail = result.stderr.decode(errors="replace").strip().splitlines()[-3:]
             how = f"exit {result.exit_code}, limit {result.limit}"
-            if sdists:
+            # Stopped by a limit of ours (time, memory, processes): worth retrying, and no
+            # proof that the sdist itself is broken.
+            stopped = result.limit is not None or result.process_limit_hit
+            if result.process_limit_hit:
+                how += ", process limit hit"
+            if sdists and not stopped:
                 built = ", ".join(str(e["requirement"]) for e in sdists)
-                raise SdistBuildFailed(
+                failure = SdistBuildFailed(
                     f"the sdist of {built} did not build offline in the sandbox ({how}): "
                     + build_error(result.stderr.decode(errors="replace")),
                     result.stderr,
                 )
+                _record_failure(failures, failure_key, failure)
+                raise failure
             raise BuildFailed(
                 f"installing {', '.join(pins)} in the sandbox failed ({how}): {' / '.join(tail)}"
             )

@@ -82,7 +82,7 @@ def _from_index(index_url: str, name: str, version: str, into: Path) -> tuple[Pa
     assert picked is not None  # release_files returns at least one file
     chosen = next(f for f in files if f.filename == picked[0])
     try:
-        return index.download(chosen, into), chosen.kind
+        return index.download(chosen, into).path, chosen.kind
     except index.IndexUnreachable as exc:
         raise SourceUnavailable(str(exc)) from None
 

@@ -62,7 +62,7 @@ def validate_report(ctx: JobContext, report_id: str) -> dict[str, Any]:
         if stored.status != ReportStatus.GROUNDED.value:
             return {"report": report_id, "status": stored.status, "skipped": True}
         report = ReportIn.model_validate(stored.content)
-        fixed = _fixed_version(session, report)
+        fixed = fixed_version(session, report)
     config = validation.Config(
         runs=ctx.settings.validation_runs,
         limits=replace(
@@ -107,7 +107,7 @@ def _affected_traceback(evidence: dict[str, Any]) -> str | None:
     return None
 
 
-def _fixed_version(session: Session, report: ReportIn) -> validation.FixedVersion | None:
+def fixed_version(session: Session, report: ReportIn) -> validation.FixedVersion | None:
     """The fix the report names, else the lowest one the knowledge base knows."""
     if report.fixed_version is not None:
         return validation.FixedVersion(report.fixed_version, "report")

@@ -121,23 +121,60 @@ def _sources(python: str, pip_variables: tuple[tuple[str, str], ...]) -> Sources
     return Sources(tuple(dict.fromkeys([primary, *extras])), find_links)
 
 
+def _is_loopback_http(parts: urllib.parse.SplitResult) -> bool:
+    if parts.scheme != "http":
+        return False
+    host = parts.hostname or ""
+    try:
+        return host == "localhost" or ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _check_scheme(url: str) -> None:
     parts = urllib.parse.urlsplit(url)
-    if parts.scheme in ("https", "file"):
-        return
-    if parts.scheme == "http":
-        host = parts.hostname or ""
-        try:
-            if host == "localhost" or ip_address(host).is_loopback:
-                return  # pip, too, treats loopback as a secure origin
-        except ValueError:
-            pass
+    if parts.scheme in ("https", "file") or _is_loopback_http(parts):
+        return  # pip, too, treats loopback as a secure origin
     raise IndexUnreachable(f"refusing to fetch {url!r}: only https, file and loopback http")
 
 
-def _read(url: str, accept: str, limit: int) -> tuple[bytes, str]:
-    """The body and its content type. NoSuchRelease is for the caller: here a missing page or
-    file raises FileNotFoundError, anything else IndexUnreachable."""
+def _check_redirect(origin: str, target: str) -> None:
+    """A redirect may go to https, or from loopback http to loopback http: never down from
+    https (a remote index could otherwise reach this machine's own services), never to file:
+    or any other scheme."""
+    if urllib.parse.urlsplit(target).scheme == "https":
+        return
+    if _is_loopback_http(urllib.parse.urlsplit(origin)) and _is_loopback_http(
+        urllib.parse.urlsplit(target)
+    ):
+        return
+    raise IndexUnreachable(f"refusing a redirect from {origin!r} to {target!r}")
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    def http_error_302(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any
+    ) -> Any:
+        location = headers.get("location") or headers.get("uri")
+        if location:
+            try:
+                _check_redirect(req.full_url, urllib.parse.urljoin(req.full_url, location))
+            except IndexUnreachable:
+                fp.close()
+                raise
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
+_OPENER = urllib.request.build_opener(_CheckedRedirects)
+
+
+def _read(url: str, accept: str, limit: int) -> tuple[bytes, str, str]:
+    """The body, its content type and its URL after redirects (what relative links are
+    relative to). NoSuchRelease is for the caller: here a missing page or file raises
+    FileNotFoundError, anything else IndexUnreachable."""
+    final = url
     _check_scheme(url)
     if url.startswith("file:"):
         path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
@@ -153,9 +190,10 @@ def _read(url: str, accept: str, limit: int) -> tuple[bytes, str]:
             url, headers={"User-Agent": "clearinghouse-prepare", "Accept": accept}
         )
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
                 data = response.read(limit + 1)
                 content_type = response.headers.get_content_type()
+                final = response.geturl()
         except urllib.error.HTTPError as exc:
             if exc.code in (404, 410):
                 raise FileNotFoundError(url) from None
@@ -165,7 +203,7 @@ def _read(url: str, accept: str, limit: int) -> tuple[bytes, str]:
             raise IndexUnreachable(f"cannot reach {url}: {reason}") from None
     if len(data) > limit:
         raise IndexUnreachable(f"{url}: larger than {limit} bytes")
-    return data, content_type
+    return data, content_type, final
 
 
 class _Anchors(HTMLParser):
@@ -237,8 +275,7 @@ def _listing(location: str) -> tuple[bytes, str, str]:
             raise FileNotFoundError(location)
         links = "".join(f'<a href="{p.name}">{p.name}</a>' for p in sorted(folder.iterdir()))
         return links.encode(), "text/html", folder.resolve().as_uri() + "/"
-    data, content_type = _read(location, "text/html", MAX_PAGE_BYTES)
-    return data, content_type, location
+    return _read(location, "text/html", MAX_PAGE_BYTES)
 
 
 def release_files(sources: Sources, pin: str) -> list[ReleaseFile]:
@@ -258,8 +295,7 @@ def release_files(sources: Sources, pin: str) -> list[ReleaseFile]:
     for location, source, is_project_page in pages:
         try:
             if is_project_page:
-                data, content_type = _read(location, ACCEPT, MAX_PAGE_BYTES)
-                page = location
+                data, content_type, page = _read(location, ACCEPT, MAX_PAGE_BYTES)
             else:
                 data, content_type, page = _listing(location)
         except FileNotFoundError:
@@ -292,17 +328,24 @@ def release_files(sources: Sources, pin: str) -> list[ReleaseFile]:
     raise NoSuchRelease(pin, f"{pin} does not exist: {name} has no release {version} on {where}")
 
 
-def download(file: ReleaseFile, destination: Path) -> Path:
+@dataclass(frozen=True)
+class Downloaded:
+    path: Path
+    sha256: str  # of the bytes written: the index's digest when it gives one
+
+
+def download(file: ReleaseFile, destination: Path) -> Downloaded:
     """Fetch one release file into `destination`, checked against the index's SHA-256."""
     local = file.url.startswith("file:")
     if not file.sha256 and not local:  # a local folder of the operator's needs no digest
         raise IndexUnreachable(f"{file.filename}: the index gives no SHA-256 to check it against")
     try:
-        data, _ = _read(file.url, "*/*", MAX_FILE_BYTES)
+        data, _, _ = _read(file.url, "*/*", MAX_FILE_BYTES)
     except FileNotFoundError:
         raise IndexUnreachable(f"{file.filename}: listed by the index, but not there") from None
-    if file.sha256 and hashlib.sha256(data).hexdigest() != file.sha256.lower():
+    digest = hashlib.sha256(data).hexdigest()
+    if file.sha256 and digest != file.sha256.lower():
         raise IndexUnreachable(f"{file.filename}: SHA-256 differs from the index's")
     target = destination / Path(file.filename).name
     target.write_bytes(data)
-    return target
+    return Downloaded(target, digest)

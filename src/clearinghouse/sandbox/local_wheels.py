@@ -69,6 +69,4 @@ def _copy(
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
         raise PrepareError(f"{folder} lacks wheels for {', '.join(pins)}: {last}")
-    strays = [p.name for p in destination.iterdir() if p.suffix != ".whl"]
-    if strays:
-        raise PrepareError(f"pip left files that are not wheels: {', '.join(strays)}")
+    prepare.only_wheels(destination)

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging import tags
@@ -130,59 +131,81 @@ def _fill(destination: Path, pins: Sequence[str], version: str, timeout: float) 
     releases = {pin: index.release_files(sources, pin) for pin in pins}
     supported = _supported_tags(version)
     from_sdist = [pin for pin in pins if not _has_wheel(releases[pin], supported)]
-    if not from_sdist:
-        _download(destination, pins, version, timeout)
-        _only_wheels(destination)
-        return list(pins)
-    built = {canonicalize_name(Requirement(pin).name) for pin in from_sdist}
-    manifest: list[dict[str, object]] = []
-    runtime: list[str] = []
-    build_requires: list[tuple[str, ...]] = []
     fetched = destination / ".sdists"
-    fetched.mkdir()
-    for pin in from_sdist:
+    sdists = _fetch_sdists(fetched, from_sdist, releases, version) if from_sdist else []
+    built = _names(from_sdist)
+    runtime = [
+        dependency
+        for entry in sdists
+        for dependency in entry.needs.dependencies
+        if canonicalize_name(Requirement(dependency).name) not in built
+    ]
+    wheel_pins = [pin for pin in pins if pin not in from_sdist]
+    if wheel_pins or runtime:
+        _download(destination, [*wheel_pins, *dict.fromkeys(runtime)], version, timeout)
+    # The run installs exactly what was resolved here, not whatever the build wheels add.
+    resolved = sorted(_wheel_pin(p.name) for p in destination.glob("*.whl"))
+    for entry in sdists:  # one by one: two sdists may want different setuptools
+        if entry.needs.build_requires:
+            _download(destination, entry.needs.build_requires, version, timeout)
+    only_wheels(destination)
+    if not sdists:
+        return list(pins)
+    for archive in fetched.iterdir():
+        archive.rename(destination / archive.name)
+    fetched.rmdir()
+    manifest = [entry.manifest() for entry in sdists]
+    (destination / SDISTS_FILE).write_text(json.dumps(manifest, indent=1))
+    return [*pins, *(r for r in resolved if r.split("==")[0] not in _names(pins))]
+
+
+@dataclass(frozen=True)
+class _Sdist:
+    """A release fetched as an sdist, to be built in the sandbox: what `sdists.json` says."""
+
+    pin: str
+    file: str
+    sha256: str  # taken when it was fetched, and checked against the index's
+    source: str
+    needs: sdist.SdistNeeds
+
+    def manifest(self) -> dict[str, object]:
+        return {
+            "requirement": self.pin,
+            "file": self.file,
+            "sha256": self.sha256,
+            "source": self.source,
+            "build_requires": list(self.needs.build_requires),
+            "dependencies": list(self.needs.dependencies),
+            "dependencies_from": self.needs.dependencies_source,
+        }
+
+
+def _fetch_sdists(
+    folder: Path,
+    pins: Sequence[str],
+    releases: dict[str, list[index.ReleaseFile]],
+    version: str,
+) -> list[_Sdist]:
+    """Each pin's sdist, fetched into `folder` (a .tar.gz rather than a .zip) and read."""
+    folder.mkdir()
+    fetched: list[_Sdist] = []
+    for pin in pins:
         candidates = sorted(
             (f for f in releases[pin] if f.kind == "sdist"),
             key=lambda f: (not f.filename.endswith(".tar.gz"), f.filename),
         )
         if not candidates:
             raise PrepareError(f"{pin} has neither a wheel for Python {version} nor an sdist")
-        archive = index.download(candidates[0], fetched)
+        downloaded = index.download(candidates[0], folder)
         try:
-            needs = sdist.read_needs(archive, version, sorted(Requirement(pin).extras))
+            needs = sdist.read_needs(downloaded.path, version, sorted(Requirement(pin).extras))
         except sdist.SdistUnusable as exc:
             message = f"the sdist of {pin} cannot be built offline: {exc}"
             raise sdist.SdistUnusable(message) from None
-        runtime += [
-            d for d in needs.dependencies if canonicalize_name(Requirement(d).name) not in built
-        ]
-        build_requires.append(needs.build_requires)
-        manifest.append(
-            {
-                "requirement": pin,
-                "file": archive.name,
-                "sha256": _sha256(archive),
-                "source": candidates[0].index,
-                "build_requires": list(needs.build_requires),
-                "dependencies": list(needs.dependencies),
-                "dependencies_from": needs.dependencies_source,
-            }
-        )
-    wheel_pins = [pin for pin in pins if pin not in from_sdist]
-    if wheel_pins or runtime:
-        _download(destination, [*wheel_pins, *dict.fromkeys(runtime)], version, timeout)
-    _only_wheels(destination)
-    # The run installs exactly what was resolved here, not whatever the build wheels add.
-    resolved = sorted(_wheel_pin(p.name) for p in destination.glob("*.whl"))
-    for requires in build_requires:  # one by one: two sdists may want different setuptools
-        if requires:
-            _download(destination, requires, version, timeout)
-    _only_wheels(destination)
-    for archive in fetched.iterdir():
-        archive.rename(destination / archive.name)
-    fetched.rmdir()
-    (destination / SDISTS_FILE).write_text(json.dumps(manifest, indent=1))
-    return [*pins, *(r for r in resolved if r.split("==")[0] not in _names(pins))]
+        path, source = downloaded.path, candidates[0].index
+        fetched.append(_Sdist(pin, path.name, downloaded.sha256, source, needs))
+    return fetched
 
 
 def _names(pins: Sequence[str]) -> set[str]:
@@ -205,11 +228,8 @@ def _has_wheel(files: Sequence[index.ReleaseFile], supported: set[tags.Tag]) -> 
     return any(not supported.isdisjoint(wheel_tags) for wheel_tags in wheels)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _only_wheels(destination: Path) -> None:
+def only_wheels(destination: Path) -> None:
+    """PrepareError if pip left anything but wheels in `destination` (folders aside)."""
     strays = [p.name for p in destination.iterdir() if p.is_file() and p.suffix != ".whl"]
     if strays:
         raise PrepareError(f"pip left files that are not wheels: {', '.join(strays)}")

@@ -46,7 +46,10 @@ class SdistNeeds:
 
 
 def _members(archive: Path, wanted: set[str]) -> dict[str, bytes]:
-    """The regular files among `wanted` (paths below the top folder; `*` matches one folder)."""
+    """The regular files among `wanted` (paths below the top folder; `*` matches one folder).
+
+    A member whose header says it is larger than MAX_MEMBER_BYTES is refused unread, and no
+    read takes more than that: a hostile sdist's huge PKG-INFO never reaches memory."""
 
     def key(name: str) -> str | None:
         parts = PurePosixPath(name).parts[1:]  # below the single top folder
@@ -72,7 +75,8 @@ def _members(archive: Path, wanted: set[str]) -> dict[str, bytes]:
                     if hit and not info.is_dir() and hit not in found:
                         if info.file_size > MAX_MEMBER_BYTES:
                             raise SdistUnusable(f"{archive.name}: {info.filename} is too large")
-                        found[hit] = zipped.read(info)[: MAX_MEMBER_BYTES + 1]
+                        with zipped.open(info) as stream:  # checks the CRC at the end
+                            found[hit] = stream.read(MAX_MEMBER_BYTES)
         else:
             with tarfile.open(archive, mode="r:*") as tarred:
                 for count, member in enumerate(tarred):
@@ -86,7 +90,7 @@ def _members(archive: Path, wanted: set[str]) -> dict[str, bytes]:
                             raise SdistUnusable(f"{archive.name}: {member.name} is too large")
                         handle = tarred.extractfile(member)
                         if handle is not None:
-                            found[hit] = handle.read(MAX_MEMBER_BYTES + 1)
+                            found[hit] = handle.read(MAX_MEMBER_BYTES)
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
         raise SdistUnusable(f"{archive.name} is not a readable archive: {exc}") from None
     return found
@@ -142,9 +146,7 @@ def _requires_txt(text: str) -> list[str]:
     return lines
 
 
-def _text(data: bytes, name: str, archive: Path) -> str:
-    if len(data) > MAX_MEMBER_BYTES:
-        raise SdistUnusable(f"{archive.name}: {name} is too large")
+def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
@@ -154,7 +156,7 @@ def read_needs(archive: Path, python: str, extras: Sequence[str] = ()) -> SdistN
     project: dict[str, object] = {}
     build_requires: tuple[str, ...] = LEGACY_BUILD_REQUIRES
     if "pyproject.toml" in files:
-        text = _text(files["pyproject.toml"], "pyproject.toml", archive)
+        text = _text(files["pyproject.toml"])
         try:
             document = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -174,7 +176,7 @@ def read_needs(archive: Path, python: str, extras: Sequence[str] = ()) -> SdistN
 
     where = f"{archive.name} dependencies"
     if "PKG-INFO" in files:
-        headers = HeaderParser().parsestr(_text(files["PKG-INFO"], "PKG-INFO", archive))
+        headers = HeaderParser().parsestr(_text(files["PKG-INFO"]))
         declared = headers.get_all("Requires-Dist") or []
         dynamic = {d.lower() for d in headers.get_all("Dynamic") or []}
         if declared and "requires-dist" not in dynamic:
@@ -182,7 +184,7 @@ def read_needs(archive: Path, python: str, extras: Sequence[str] = ()) -> SdistN
                 builds, _applicable(declared, where, python, extras), "PKG-INFO Requires-Dist"
             )
     if "*.egg-info/requires.txt" in files:
-        text = _text(files["*.egg-info/requires.txt"], "requires.txt", archive)
+        text = _text(files["*.egg-info/requires.txt"])
         lines = _applicable(_requires_txt(text), where, python, extras)
         return SdistNeeds(builds, lines, "egg-info requires.txt")
     dependencies = project.get("dependencies")
