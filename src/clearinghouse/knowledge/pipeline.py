@@ -303,9 +303,6 @@ class _Run:
         for item in chunk.items:
             if isinstance(item, Rejected):
                 self.reject(chunk.name, f"{item.where}: {item.reason}", document)
-                if document.clean:
-                    document.clean = False
-                    self._mark(document, f"{PENDING}{self.run_id}:{chunk.ordinal}")
                 continue
             self.batch.append(replace(item, document_digest=document.marker))
             if len(self.batch) >= BATCH_SIZE:
@@ -342,15 +339,11 @@ class _Run:
             self.memos.append(_Memo.of(document, records))
         elif document.name in self.known.names:
             self.memos.append(_Memo.forget(document))
-        if document.spanned:
-            if document.marker != document.digest:
-                self.relabels.append((document.marker, document.digest))
+        if document.spanned:  # its earlier records were stored under the provisional mark
+            self.relabels.append((document.marker, document.digest))
             self.flush()
-        else:
-            if document.marker != document.digest:
-                self._mark(document, document.digest)
-            if len(self.batch) >= BATCH_SIZE:
-                self.flush()
+        elif len(self.batch) >= BATCH_SIZE:
+            self.flush()
         self._report()
 
     def _mark(self, document: _Document, marker: str) -> None:
@@ -391,9 +384,8 @@ class _Document:
     digest: str
     name: str
     start: int  # where its records begin in the batch
-    marker: str = ""  # the digest its records get: the real one until proven otherwise
+    marker: str = ""  # the digest its records get: the real one, or a provisional one once spanned
     spanned: bool = False  # some of its records were stored before its end
-    clean: bool = True  # no entry of it was rejected
     stored: int = 0  # records of it already stored by a mid-document flush
     rejected: int = 0
     reasons: list[str] = field(default_factory=list)  # the first MAX_RECORDED_ERRORS
