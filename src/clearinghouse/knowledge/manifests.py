@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from clearinghouse.db import utcnow
+from clearinghouse import db
 from clearinghouse.knowledge import parsing
 from clearinghouse.knowledge.models import InputManifest, SourceRecordRow
 from clearinghouse.knowledge.parsing import Event, Skipped, Unreadable
@@ -144,20 +143,15 @@ def record(
         .where(InputManifest.digest != file.digest)
     )
     # An upsert: another run of the same bytes may be ending right now.
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(InputManifest).values(
-        source=source,
-        digest=file.digest,
-        input=where,
-        documents=entries,
-        run_id=run_id,
-        recorded_at=utcnow(),
-    )
     updated = ("input", "documents", "run_id", "recorded_at")
+    upsert = db.upsert(session, InputManifest, ("source", "digest"), updated)
     session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["source", "digest"],
-            set_={column: statement.excluded[column] for column in updated},
+        upsert.values(
+            source=source,
+            digest=file.digest,
+            input=where,
+            documents=entries,
+            run_id=run_id,
+            recorded_at=db.utcnow(),
         )
     )

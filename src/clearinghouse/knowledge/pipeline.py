@@ -25,7 +25,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -256,14 +255,8 @@ class _Run:
         }
         if rows:
             # An upsert: another run may be remembering the same document right now.
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            statement = insert(RememberedDocument)
             updated = ("name", "records", "rejected", "reasons", "run_id", "read_at")
-            upsert = statement.on_conflict_do_update(
-                index_elements=["source", "digest"],
-                set_={column: statement.excluded[column] for column in updated},
-            )
+            upsert = db.upsert(session, RememberedDocument, ("source", "digest"), updated)
             session.execute(upsert, list(rows.values()))
 
     def consume(self, event: Event) -> None:
