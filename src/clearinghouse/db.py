@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from alembic import command
@@ -119,6 +119,17 @@ def describe_error(exc: SQLAlchemyError) -> str:
     cause = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
     return lines[0] if lines else type(cause).__name__
+
+
+# Values in one IN (…) list: well under SQLite's limit on bound parameters (999 before 3.32).
+IN_LIST_SIZE = 400
+T = TypeVar("T")
+
+
+def in_chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`items` in slices small enough for one IN (…) list each."""
+    for start in range(0, len(items), IN_LIST_SIZE):
+        yield items[start : start + IN_LIST_SIZE]
 
 
 def upsert(

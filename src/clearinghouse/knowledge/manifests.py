@@ -15,7 +15,7 @@ costs.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,13 +118,7 @@ def record(
     Called as the run ends, every record of it stored: a document none of whose records is
     stored under its digest any more gave them up to a later document of the same file.
     """
-    owned = set(
-        session.scalars(
-            select(SourceRecordRow.document_digest)
-            .where(SourceRecordRow.source == source)
-            .distinct()
-        )
-    )
+    owned = _owning(session, source, {d.digest for d in documents if d.digest and d.records})
     entries: list[Entry] = []
     for document in documents:
         if document.digest is None:
@@ -155,3 +149,18 @@ def record(
             recorded_at=db.utcnow(),
         )
     )
+
+
+def _owning(session: Session, source: str, digests: Iterable[str]) -> set[str]:
+    """Those of `digests` under which some record of `source` is stored."""
+    owning: set[str] = set()
+    for chunk in db.in_chunks(sorted(digests)):
+        owning.update(
+            session.scalars(
+                select(SourceRecordRow.document_digest)
+                .where(SourceRecordRow.source == source)
+                .where(SourceRecordRow.document_digest.in_(chunk))
+                .distinct()
+            )
+        )
+    return owning

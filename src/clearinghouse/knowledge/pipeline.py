@@ -232,11 +232,11 @@ class _Run:
     def _write_memos(self, session: Session) -> None:
         # A document read again: what was remembered of its earlier bytes is of no more use.
         forgotten = sorted({m.name for m in self.memos if m.name in self.known.names})
-        for start in range(0, len(forgotten), 400):
+        for names in db.in_chunks(forgotten):
             session.execute(
                 delete(RememberedDocument)
                 .where(RememberedDocument.source == self.source)
-                .where(RememberedDocument.name.in_(forgotten[start : start + 400]))
+                .where(RememberedDocument.name.in_(names))
             )
         # The same bytes twice in one input are one row.
         rows = {
