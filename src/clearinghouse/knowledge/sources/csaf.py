@@ -39,7 +39,7 @@ import fastjsonschema
 
 from clearinghouse.knowledge.sources.csaf_mandatory import check_mandatory
 from clearinghouse.knowledge.sources.csaf_records import records_from_csaf
-from clearinghouse.knowledge.sources.inputs import InputDocument, read_documents
+from clearinghouse.knowledge.sources.inputs import TAR_SUFFIXES, InputDocument, read_documents
 from clearinghouse.knowledge.sources.interface import (
     Importer,
     RecordRejected,
@@ -161,25 +161,33 @@ def verify_checksums(document: CsafInput) -> None:
             )
 
 
+def _is_checksum_file(name: str) -> bool:
+    return name.lower().endswith(CHECKSUM_SUFFIXES)
+
+
+def _checksum_text(size: int, read: Callable[[], bytes]) -> str:
+    """A checksum file's text; "" (no digest) for a file too big to be one, left unread."""
+    return read().decode("ascii", "replace") if size <= MAX_CHECKSUM_BYTES else ""
+
+
 def _checksum_files(path: Path) -> dict[str, str]:
     """Name (as read_documents names documents) + "." + algorithm -> the checksum file's text.
 
-    A first, quick pass over the input: in a provider's archive the `.sha512` comes after the
+    A pass over the input of its own: in a provider's archive the `.sha512` comes after the
     document it vouches for, and read_documents streams documents one by one.
     """
     found: dict[str, str] = {}
-    suffixes = tuple(f".{a}" for a in CHECKSUMS)
 
     def keep(name: str, size: int, read: Callable[[], bytes]) -> None:
-        if name.lower().endswith(suffixes):
-            found[name] = read().decode("ascii", "replace") if size <= MAX_CHECKSUM_BYTES else ""
+        if _is_checksum_file(name):
+            found[name] = _checksum_text(size, read)
 
     lower = path.name.lower()
     if path.is_dir():
         for file in path.rglob("*"):
             if file.is_file():
                 keep(file.relative_to(path).as_posix(), file.stat().st_size, file.read_bytes)
-    elif lower.endswith((".tar.gz", ".tgz", ".tar")):
+    elif lower.endswith(TAR_SUFFIXES):
         try:
             with tarfile.open(path) as tar:
                 for member in tar:
@@ -217,16 +225,15 @@ def _read_tar_once(path: Path, suffixes: tuple[str, ...]) -> Iterator[CsafInput]
     held: deque[InputDocument] | None = deque()  # None once every checksum file is known
     held_bytes = 0
 
-    def release(waiting: deque[InputDocument]) -> Iterator[CsafInput]:
+    def release(waiting: deque[InputDocument], files: ChecksumFiles) -> Iterator[CsafInput]:
         while waiting:  # each let go of as it goes
             document = waiting.popleft()
             yield CsafInput(document.name, document.content, document.problem, files=files)
 
     for document in read_documents(path, suffixes + CHECKSUM_SUFFIXES):
-        if document.name.lower().endswith(CHECKSUM_SUFFIXES):
+        if _is_checksum_file(document.name):
             content = document.content or b""
-            text = content.decode("ascii", "replace") if len(content) <= MAX_CHECKSUM_BYTES else ""
-            found[document.name] = text
+            found[document.name] = _checksum_text(len(content), partial(bytes, content))
         elif held is None:
             yield CsafInput(document.name, document.content, document.problem, files=files)
         else:
@@ -234,10 +241,10 @@ def _read_tar_once(path: Path, suffixes: tuple[str, ...]) -> Iterator[CsafInput]
             held_bytes += len(document.content or b"")
             if held_bytes > MAX_HELD_BYTES:
                 found.update(_checksum_files(path))
-                yield from release(held)
+                yield from release(held, files)
                 held = None
     if held is not None:
-        yield from release(held)
+        yield from release(held, files)
 
 
 # ---------------------------------------------------------------------------- the importer
@@ -254,7 +261,7 @@ class CsafImporter(Importer):
 
     def read(self, path: Path) -> Iterator[InputDocument]:
         """The shared reader's documents, each with the checksum files found beside it."""
-        if path.is_file() and path.name.lower().endswith((".tar.gz", ".tgz", ".tar")):
+        if path.is_file() and path.name.lower().endswith(TAR_SUFFIXES):
             yield from _read_tar_once(path, self.suffixes)
             return
         files = ChecksumFiles(path)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def read_documents(path: Path, suffixes: tuple[str, ...]) -> Iterator[InputDocum
                 )
         return
     name = path.name.lower()
-    if name.endswith((".tar.gz", ".tgz", ".tar")):
+    if name.endswith(TAR_SUFFIXES):
         yield from _read_tar(path, suffixes)
     elif name.endswith(".zip"):
         yield from _read_zip(path, suffixes)
