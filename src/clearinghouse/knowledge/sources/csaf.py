@@ -58,7 +58,8 @@ CHECKSUMS = {"sha256": 64, "sha512": 128}  # algorithm (and file suffix) -> hex 
 CHECKSUM_SUFFIXES = tuple(f".{algorithm}" for algorithm in CHECKSUMS)
 MAX_CHECKSUM_BYTES = 4096
 # A tar archive is read once: its documents wait for the checksum files that may follow them,
-# up to this many bytes; past it, the checksum files are found by a pass of their own.
+# up to this many bytes; past it, the checksum files are found by a pass of their own, made
+# only if a document asks for them.
 MAX_HELD_BYTES = 128 * 1024 * 1024
 INVALID_CVSS = re.compile(r"/vulnerabilities/\d+/scores/\d+/cvss_v[23](/|$)")
 
@@ -66,7 +67,8 @@ INVALID_CVSS = re.compile(r"/vulnerabilities/\d+/scores/\d+/cvss_v[23](/|$)")
 class ChecksumFiles:
     """The checksum files of an input. In a folder, a zip or beside a file they are found when
     first asked, by a look at the names (an unchanged document is skipped unparsed and never
-    asks); in a tar archive they are gathered in the same pass as the documents (`found`)."""
+    asks); in a tar archive they are gathered in the same pass as the documents (`found`),
+    unless too many documents would have to wait for them."""
 
     def __init__(self, path: Path, found: dict[str, str] | None = None) -> None:
         self.path = path
@@ -217,12 +219,13 @@ def _read_tar_once(path: Path, suffixes: tuple[str, ...]) -> Iterator[CsafInput]
 
     A provider's archive puts `<name>.sha512` after `<name>`, but nothing in a tar archive
     promises an order, so every document waits for the end of the archive, when every checksum
-    file has been seen. Past MAX_HELD_BYTES of waiting documents, the checksum files are found
-    by a pass of their own (as for a zip) and the rest of the documents need not wait.
+    file has been seen. Past MAX_HELD_BYTES of waiting documents, the rest need not wait: the
+    checksum files are then found by a pass of their own (as for a zip) when a document first
+    asks for them, which a re-import whose documents are all known never does.
     """
     found: dict[str, str] = {}
     files = ChecksumFiles(path, found)
-    held: deque[InputDocument] | None = deque()  # None once every checksum file is known
+    held: deque[InputDocument] | None = deque()  # None once the documents no longer wait
     held_bytes = 0
 
     def release(waiting: deque[InputDocument], files: ChecksumFiles) -> Iterator[CsafInput]:
@@ -232,15 +235,16 @@ def _read_tar_once(path: Path, suffixes: tuple[str, ...]) -> Iterator[CsafInput]
 
     for document in read_documents(path, suffixes + CHECKSUM_SUFFIXES):
         if _is_checksum_file(document.name):
-            content = document.content or b""
-            found[document.name] = _checksum_text(len(content), partial(bytes, content))
+            if held is not None:  # (past that, the pass of their own finds them)
+                content = document.content or b""
+                found[document.name] = _checksum_text(len(content), partial(bytes, content))
         elif held is None:
             yield CsafInput(document.name, document.content, document.problem, files=files)
         else:
             held.append(document)
             held_bytes += len(document.content or b"")
             if held_bytes > MAX_HELD_BYTES:
-                found.update(_checksum_files(path))
+                files = ChecksumFiles(path)  # found in a pass of their own, if ever asked
                 yield from release(held, files)
                 held = None
     if held is not None:
