@@ -118,7 +118,7 @@ def record(
     Called as the run ends, every record of it stored: a document none of whose records is
     stored under its digest any more gave them up to a later document of the same file.
     """
-    owned = _owning(session, source, {d.digest for d in documents if d.digest and d.records})
+    owned = _owning(session, {d.digest for d in documents if d.digest and d.records})
     entries: list[Entry] = []
     for document in documents:
         if document.digest is None:
@@ -151,14 +151,18 @@ def record(
     )
 
 
-def _owning(session: Session, source: str, digests: Iterable[str]) -> set[str]:
-    """Those of `digests` under which some record of `source` is stored."""
+def _owning(session: Session, digests: Iterable[str]) -> set[str]:
+    """Those of `digests` under which some record is stored.
+
+    A document's digest is salted with its importer (parsing.document_digest), so it names one
+    source's document without the source: the look-up is then answered from the digest's index
+    alone, without reading the rows (several times faster on SQLite).
+    """
     owning: set[str] = set()
     for chunk in db.in_chunks(sorted(digests)):
         owning.update(
             session.scalars(
                 select(SourceRecordRow.document_digest)
-                .where(SourceRecordRow.source == source)
                 .where(SourceRecordRow.document_digest.in_(chunk))
                 .distinct()
             )
