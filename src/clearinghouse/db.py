@@ -6,11 +6,11 @@ Alembic migrations.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from alembic import command
@@ -18,6 +18,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -118,6 +119,38 @@ def describe_error(exc: SQLAlchemyError) -> str:
     cause = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
     return lines[0] if lines else type(cause).__name__
+
+
+# Values in one IN (…) list: well under SQLite's limit on bound parameters (999 before 3.32).
+IN_LIST_SIZE = 400
+T = TypeVar("T")
+
+
+def in_chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`items` in slices small enough for one IN (…) list each."""
+    for start in range(0, len(items), IN_LIST_SIZE):
+        yield items[start : start + IN_LIST_SIZE]
+
+
+def upsert(
+    session: Session,
+    model: type[Base],
+    keys: Sequence[str],
+    updated: Iterable[str] | Mapping[str, Any],
+) -> postgresql.Insert | sqlite.Insert:
+    """INSERT … ON CONFLICT (`keys`) DO UPDATE, in the session's dialect (PostgreSQL or SQLite).
+
+    `updated` names the columns a conflicting row takes from the one that was not inserted, or
+    maps columns to expressions. Give the values with `.values()` or as execute parameters.
+    """
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    assignments = (
+        updated
+        if isinstance(updated, Mapping)
+        else {column: statement.excluded[column] for column in updated}
+    )
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=assignments)
 
 
 def ping(engine: Engine) -> None:

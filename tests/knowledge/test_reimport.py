@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from clearinghouse import db
 from clearinghouse.knowledge import parsing, pipeline
 from clearinghouse.knowledge.models import (
     ImportRun,
@@ -37,6 +38,7 @@ from tests.shared_data import shared_file
 RED_HAT = "redhat-csaf-to-osv/CSAF"
 REJECTED = "rhsa-2003_315.json"
 RECORDS = ["rhsa-2015_0008.json", "rhsa-2024_4420.json", "rhsa-2024_4546.json"]
+KEV = "cisa-kev/known_exploited_vulnerabilities.json"
 
 
 class CountingCsaf(CsafImporter):
@@ -155,6 +157,78 @@ def test_an_unchanged_archive_is_not_opened_and_reports_the_same(runtime: Runtim
     assert (run.documents, run.unchanged, run.rejected) == (4, 2, 2)
 
 
+def test_a_document_superseded_in_its_archive_keeps_its_count_in_the_manifest(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The same advisory twice in one archive: the later copy owns the record, the earlier is
+    replayed with the count it gave, and the unchanged archive is not opened."""
+    monkeypatch.setattr(db, "IN_LIST_SIZE", 2)  # the look-up of owning documents in pieces
+    archive = tmp_path / "red-hat.tar.gz"
+    copied = shared_file(f"{RED_HAT}/{RECORDS[1]}")
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(shared_file(RED_HAT), arcname="CSAF")
+        tar.add(copied, arcname=f"CSAF/mirror/{RECORDS[1]}")
+    first, _ = import_once(runtime, archive)
+    assert outcome(first) == ("succeeded", 5, 3, 0, 1, 1)
+    with runtime.sessions() as session:
+        entries = session.scalars(select(InputManifest.documents)).one()
+    name = f"CSAF/{RECORDS[1]}"
+    digest = parsing.document_digest(CountingCsaf(), name, copied.read_bytes())
+    assert [e for e in entries if len(e) > 2] == [[name, digest, 1]]
+    assert len(entries) == 5
+
+    again, importer = import_once(runtime, archive)
+    assert importer.reads == 0 and importer.parsed == []
+    assert outcome(again) == ("succeeded", 5, 0, 0, 4, 1)
+    assert again.errors == first.errors
+
+
+class CountingKev(KevImporter):
+    def __init__(self) -> None:
+        self.parsed: list[str] = []
+
+    def parse(self, document: InputDocument) -> Iterator[SourceRecord | Rejected]:
+        self.parsed.append(document.name)
+        return super().parse(document)
+
+
+def test_a_superseded_document_with_rejections_leaves_its_archive_without_a_manifest(
+    runtime: Runtime, tmp_path: Path
+):
+    """Two KEV catalogs in one archive, the first with a bad entry, the second with all of the
+    first's good entries: replaying the first would report its records but not its rejection."""
+    catalog = json.loads(shared_file(KEV).read_text())
+    entries = catalog["vulnerabilities"][:3]
+    flawed = {**catalog, "vulnerabilities": [dict(entry) for entry in entries]}
+    flawed["vulnerabilities"][1]["dateAdded"] = "yesterday"
+    archive = tmp_path / "kev.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, content in (
+            ("a.json", flawed),
+            ("b.json", {**catalog, "vulnerabilities": entries}),
+        ):
+            data = json.dumps(content).encode()
+            member = tarfile.TarInfo(f"kev/{name}")
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    first_id = run_import(runtime.sessions, KevImporter(), archive, parallel=False)
+    with runtime.sessions() as session:
+        first = session.get(ImportRun, first_id)
+        manifests = session.scalar(select(func.count()).select_from(InputManifest))
+    assert first is not None
+    assert (first.documents, first.added, first.unchanged, first.rejected) == (2, 3, 2, 1)
+    assert manifests == 0
+
+    importer = CountingKev()
+    again_id = run_import(runtime.sessions, importer, archive, parallel=False)
+    with runtime.sessions() as session:
+        again = session.get(ImportRun, again_id)
+    assert again is not None
+    assert importer.parsed == ["kev/a.json"]  # read again; the second catalog skipped
+    assert (again.documents, again.unchanged, again.rejected) == (2, 5, 1)
+    assert again.errors == first.errors
+
+
 def test_an_archive_whose_records_moved_elsewhere_is_read_again(runtime: Runtime, tmp_path: Path):
     """A manifest holds only while its documents still own their records."""
     folder = red_hat_folder(tmp_path)
@@ -193,28 +267,22 @@ def test_a_catalog_with_a_bad_entry_is_skipped_and_its_entry_reported_again(
     runtime: Runtime, tmp_path: Path
 ):
     """A many-record document: its good records stored, its bad entry remembered."""
-    catalog = json.loads(shared_file("cisa-kev/known_exploited_vulnerabilities.json").read_text())
+    catalog = json.loads(shared_file(KEV).read_text())
     catalog["vulnerabilities"] = catalog["vulnerabilities"][:700]
     catalog["vulnerabilities"][3]["dateAdded"] = "yesterday"
     path = tmp_path / "feed" / "kev.json"
     path.parent.mkdir()
     path.write_text(json.dumps(catalog))
     first = run_import(runtime.sessions, KevImporter(), path.parent, parallel=False)
-    parsed: list[str] = []
-
-    class Counting(KevImporter):
-        def parse(self, document: InputDocument) -> Iterator[SourceRecord | Rejected]:
-            parsed.append(document.name)
-            return super().parse(document)
-
-    again = run_import(runtime.sessions, Counting(), path.parent, parallel=False)
+    counting = CountingKev()
+    again = run_import(runtime.sessions, counting, path.parent, parallel=False)
     with runtime.sessions() as session:
         runs = [session.get(ImportRun, i) for i in (first, again)]
         stored = session.scalars(select(SourceRecordRow.document_digest).distinct()).all()
     one, two = runs
     assert one is not None and two is not None
     assert (one.added, one.rejected) == (699, 1)
-    assert parsed == []
+    assert counting.parsed == []
     assert (two.unchanged, two.rejected, two.errors) == (699, 1, one.errors)
     assert len(stored) == 1 and not stored[0].startswith(pipeline.PENDING)
 

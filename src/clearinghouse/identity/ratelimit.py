@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from clearinghouse import db
 from clearinghouse.identity.models import RateCounter
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -54,13 +54,11 @@ class Exceeded:
 
 
 def _increment(session: Session, key: str, window_start: int) -> int:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values = insert(RateCounter).values(key=key, window_start=window_start, count=1)
-    upsert = values.on_conflict_do_update(
-        index_elements=["key", "window_start"], set_={"count": RateCounter.count + 1}
-    ).returning(RateCounter.count)
-    return int(session.execute(upsert).scalar_one())
+    upsert = db.upsert(
+        session, RateCounter, ("key", "window_start"), {"count": RateCounter.count + 1}
+    )
+    counted = upsert.values(key=key, window_start=window_start, count=1)
+    return int(session.execute(counted.returning(RateCounter.count)).scalar_one())
 
 
 def hit(

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -233,11 +232,11 @@ class _Run:
     def _write_memos(self, session: Session) -> None:
         # A document read again: what was remembered of its earlier bytes is of no more use.
         forgotten = sorted({m.name for m in self.memos if m.name in self.known.names})
-        for start in range(0, len(forgotten), 400):
+        for names in db.in_chunks(forgotten):
             session.execute(
                 delete(RememberedDocument)
                 .where(RememberedDocument.source == self.source)
-                .where(RememberedDocument.name.in_(forgotten[start : start + 400]))
+                .where(RememberedDocument.name.in_(names))
             )
         # The same bytes twice in one input are one row.
         rows = {
@@ -256,14 +255,8 @@ class _Run:
         }
         if rows:
             # An upsert: another run may be remembering the same document right now.
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            statement = insert(RememberedDocument)
             updated = ("name", "records", "rejected", "reasons", "run_id", "read_at")
-            upsert = statement.on_conflict_do_update(
-                index_elements=["source", "digest"],
-                set_={column: statement.excluded[column] for column in updated},
-            )
+            upsert = db.upsert(session, RememberedDocument, ("source", "digest"), updated)
             session.execute(upsert, list(rows.values()))
 
     def consume(self, event: Event) -> None:
@@ -303,9 +296,6 @@ class _Run:
         for item in chunk.items:
             if isinstance(item, Rejected):
                 self.reject(chunk.name, f"{item.where}: {item.reason}", document)
-                if document.clean:
-                    document.clean = False
-                    self._mark(document, f"{PENDING}{self.run_id}:{chunk.ordinal}")
                 continue
             self.batch.append(replace(item, document_digest=document.marker))
             if len(self.batch) >= BATCH_SIZE:
@@ -342,15 +332,11 @@ class _Run:
             self.memos.append(_Memo.of(document, records))
         elif document.name in self.known.names:
             self.memos.append(_Memo.forget(document))
-        if document.spanned:
-            if document.marker != document.digest:
-                self.relabels.append((document.marker, document.digest))
+        if document.spanned:  # its earlier records were stored under the provisional mark
+            self.relabels.append((document.marker, document.digest))
             self.flush()
-        else:
-            if document.marker != document.digest:
-                self._mark(document, document.digest)
-            if len(self.batch) >= BATCH_SIZE:
-                self.flush()
+        elif len(self.batch) >= BATCH_SIZE:
+            self.flush()
         self._report()
 
     def _mark(self, document: _Document, marker: str) -> None:
@@ -391,9 +377,8 @@ class _Document:
     digest: str
     name: str
     start: int  # where its records begin in the batch
-    marker: str = ""  # the digest its records get: the real one until proven otherwise
+    marker: str = ""  # the digest its records get: the real one, or a provisional one once spanned
     spanned: bool = False  # some of its records were stored before its end
-    clean: bool = True  # no entry of it was rejected
     stored: int = 0  # records of it already stored by a mid-document flush
     rejected: int = 0
     reasons: list[str] = field(default_factory=list)  # the first MAX_RECORDED_ERRORS

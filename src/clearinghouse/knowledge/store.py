@@ -7,7 +7,7 @@ records a second; the caller gives one transaction per batch, so a batch is all 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ import orjson
 from sqlalchemy import Insert, Table, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from clearinghouse.db import Base, utcnow
+from clearinghouse.db import Base, in_chunks, utcnow
 from clearinghouse.json_text import json_text
 from clearinghouse.knowledge.bulk import allocate_ids, append_rows
 from clearinghouse.knowledge.merge import StoredRecord, merged_fields
@@ -31,7 +31,6 @@ from clearinghouse.knowledge.models import (
 )
 from clearinghouse.knowledge.records import PACKAGE_COLUMNS, PRODUCT_COLUMNS, PreparedRecord
 
-CHUNK = 400  # ids per IN (...) list: well under SQLite's variable limit
 RECORD_COLUMNS = (
     "id",
     "source",
@@ -70,11 +69,6 @@ def _insert(model: type[Base]) -> Insert:
     return insert(_table(model))
 
 
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
-
-
 class _Components:
     """Union-find over record keys, alias ids and existing vulnerability ids."""
 
@@ -111,7 +105,7 @@ def store_batch(session: Session, records: Sequence[PreparedRecord], run_id: int
 
     existing: dict[tuple[str, str], tuple[int, str, str, datetime | None]] = {}
     document_digests: dict[tuple[str, str], str] = {}
-    for chunk in _chunks(list(latest)):
+    for pairs in in_chunks(list(latest)):
         rows = session.execute(
             select(
                 SourceRecordRow.source,
@@ -121,7 +115,7 @@ def store_batch(session: Session, records: Sequence[PreparedRecord], run_id: int
                 SourceRecordRow.vulnerability_id,
                 SourceRecordRow.withdrawn,
                 SourceRecordRow.document_digest,
-            ).where(tuple_(SourceRecordRow.source, SourceRecordRow.record_id).in_(chunk))
+            ).where(tuple_(SourceRecordRow.source, SourceRecordRow.record_id).in_(pairs))
         )
         for source, record_id, row_id, digest, vulnerability_id, withdrawn, document in rows:
             existing[(source, record_id)] = (row_id, digest, vulnerability_id, withdrawn)
@@ -149,7 +143,7 @@ def store_batch(session: Session, records: Sequence[PreparedRecord], run_id: int
     # already had, tie it to others; a component holding several vulnerabilities merges them.
     keys = sorted({k for record, _ in todo for k in (record.record_id, *record.aliases)})
     alias_owner: dict[str, str] = {}
-    for chunk in _chunks(keys):
+    for chunk in in_chunks(keys):
         for alias, vulnerability_id in session.execute(
             select(VulnerabilityAlias.alias, VulnerabilityAlias.vulnerability_id).where(
                 VulnerabilityAlias.alias.in_(chunk)
@@ -263,7 +257,7 @@ def store_batch(session: Session, records: Sequence[PreparedRecord], run_id: int
     if updates:
         session.execute(update(SourceRecordRow), updates)
         changed_ids = [u["id"] for u in updates]
-        for chunk in _chunks(changed_ids):
+        for chunk in in_chunks(changed_ids):
             session.execute(
                 delete(AffectedPackageRow).where(AffectedPackageRow.record_id.in_(chunk))
             )
@@ -299,7 +293,7 @@ def _write_aliases(session: Session, owners: dict[str, str]) -> None:
     if not owners:
         return
     present = set()
-    for chunk in _chunks(sorted(owners)):
+    for chunk in in_chunks(sorted(owners)):
         present |= set(
             session.scalars(
                 select(VulnerabilityAlias.alias).where(VulnerabilityAlias.alias.in_(chunk))
@@ -353,7 +347,7 @@ def _told_by(records: list[StoredRecord]) -> dict[str, Any]:
 def _refresh(session: Session, touched: set[str], run_id: int, now: datetime) -> None:
     """Recompute each touched existing vulnerability from all its records; emit its event."""
     by_vulnerability: dict[str, list[StoredRecord]] = {}
-    for chunk in _chunks(sorted(touched)):
+    for chunk in in_chunks(sorted(touched)):
         for vulnerability_id, source, record_id, fields in session.execute(
             select(
                 SourceRecordRow.vulnerability_id,
@@ -366,7 +360,7 @@ def _refresh(session: Session, touched: set[str], run_id: int, now: datetime) ->
                 StoredRecord(source, record_id, fields)
             )
     was_withdrawn: dict[str, datetime | None] = {}
-    for chunk in _chunks(sorted(touched)):
+    for chunk in in_chunks(sorted(touched)):
         was_withdrawn.update(
             (row.id, row.withdrawn)
             for row in session.execute(

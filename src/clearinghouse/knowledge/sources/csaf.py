@@ -39,7 +39,7 @@ import fastjsonschema
 
 from clearinghouse.knowledge.sources.csaf_mandatory import check_mandatory
 from clearinghouse.knowledge.sources.csaf_records import records_from_csaf
-from clearinghouse.knowledge.sources.inputs import InputDocument, read_documents
+from clearinghouse.knowledge.sources.inputs import TAR_SUFFIXES, InputDocument, read_documents
 from clearinghouse.knowledge.sources.interface import (
     Importer,
     RecordRejected,
@@ -58,7 +58,8 @@ CHECKSUMS = {"sha256": 64, "sha512": 128}  # algorithm (and file suffix) -> hex 
 CHECKSUM_SUFFIXES = tuple(f".{algorithm}" for algorithm in CHECKSUMS)
 MAX_CHECKSUM_BYTES = 4096
 # A tar archive is read once: its documents wait for the checksum files that may follow them,
-# up to this many bytes; past it, the checksum files are found by a pass of their own.
+# up to this many bytes; past it, the checksum files are found by a pass of their own, made
+# only if a document asks for them.
 MAX_HELD_BYTES = 128 * 1024 * 1024
 INVALID_CVSS = re.compile(r"/vulnerabilities/\d+/scores/\d+/cvss_v[23](/|$)")
 
@@ -66,7 +67,8 @@ INVALID_CVSS = re.compile(r"/vulnerabilities/\d+/scores/\d+/cvss_v[23](/|$)")
 class ChecksumFiles:
     """The checksum files of an input. In a folder, a zip or beside a file they are found when
     first asked, by a look at the names (an unchanged document is skipped unparsed and never
-    asks); in a tar archive they are gathered in the same pass as the documents (`found`)."""
+    asks); in a tar archive they are gathered in the same pass as the documents (`found`),
+    unless too many documents would have to wait for them."""
 
     def __init__(self, path: Path, found: dict[str, str] | None = None) -> None:
         self.path = path
@@ -161,25 +163,33 @@ def verify_checksums(document: CsafInput) -> None:
             )
 
 
+def _is_checksum_file(name: str) -> bool:
+    return name.lower().endswith(CHECKSUM_SUFFIXES)
+
+
+def _checksum_text(size: int, read: Callable[[], bytes]) -> str:
+    """A checksum file's text; "" (no digest) for a file too big to be one, left unread."""
+    return read().decode("ascii", "replace") if size <= MAX_CHECKSUM_BYTES else ""
+
+
 def _checksum_files(path: Path) -> dict[str, str]:
     """Name (as read_documents names documents) + "." + algorithm -> the checksum file's text.
 
-    A first, quick pass over the input: in a provider's archive the `.sha512` comes after the
+    A pass over the input of its own: in a provider's archive the `.sha512` comes after the
     document it vouches for, and read_documents streams documents one by one.
     """
     found: dict[str, str] = {}
-    suffixes = tuple(f".{a}" for a in CHECKSUMS)
 
     def keep(name: str, size: int, read: Callable[[], bytes]) -> None:
-        if name.lower().endswith(suffixes):
-            found[name] = read().decode("ascii", "replace") if size <= MAX_CHECKSUM_BYTES else ""
+        if _is_checksum_file(name):
+            found[name] = _checksum_text(size, read)
 
     lower = path.name.lower()
     if path.is_dir():
         for file in path.rglob("*"):
             if file.is_file():
                 keep(file.relative_to(path).as_posix(), file.stat().st_size, file.read_bytes)
-    elif lower.endswith((".tar.gz", ".tgz", ".tar")):
+    elif lower.endswith(TAR_SUFFIXES):
         try:
             with tarfile.open(path) as tar:
                 for member in tar:
@@ -209,35 +219,36 @@ def _read_tar_once(path: Path, suffixes: tuple[str, ...]) -> Iterator[CsafInput]
 
     A provider's archive puts `<name>.sha512` after `<name>`, but nothing in a tar archive
     promises an order, so every document waits for the end of the archive, when every checksum
-    file has been seen. Past MAX_HELD_BYTES of waiting documents, the checksum files are found
-    by a pass of their own (as for a zip) and the rest of the documents need not wait.
+    file has been seen. Past MAX_HELD_BYTES of waiting documents, the rest need not wait: the
+    checksum files are then found by a pass of their own (as for a zip) when a document first
+    asks for them, which a re-import whose documents are all known never does.
     """
     found: dict[str, str] = {}
     files = ChecksumFiles(path, found)
-    held: deque[InputDocument] | None = deque()  # None once every checksum file is known
+    held: deque[InputDocument] | None = deque()  # None once the documents no longer wait
     held_bytes = 0
 
-    def release(waiting: deque[InputDocument]) -> Iterator[CsafInput]:
+    def release(waiting: deque[InputDocument], files: ChecksumFiles) -> Iterator[CsafInput]:
         while waiting:  # each let go of as it goes
             document = waiting.popleft()
             yield CsafInput(document.name, document.content, document.problem, files=files)
 
     for document in read_documents(path, suffixes + CHECKSUM_SUFFIXES):
-        if document.name.lower().endswith(CHECKSUM_SUFFIXES):
-            content = document.content or b""
-            text = content.decode("ascii", "replace") if len(content) <= MAX_CHECKSUM_BYTES else ""
-            found[document.name] = text
+        if _is_checksum_file(document.name):
+            if held is not None:  # (past that, the pass of their own finds them)
+                content = document.content or b""
+                found[document.name] = _checksum_text(len(content), partial(bytes, content))
         elif held is None:
             yield CsafInput(document.name, document.content, document.problem, files=files)
         else:
             held.append(document)
             held_bytes += len(document.content or b"")
             if held_bytes > MAX_HELD_BYTES:
-                found.update(_checksum_files(path))
-                yield from release(held)
+                files = ChecksumFiles(path)  # found in a pass of their own, if ever asked
+                yield from release(held, files)
                 held = None
     if held is not None:
-        yield from release(held)
+        yield from release(held, files)
 
 
 # ---------------------------------------------------------------------------- the importer
@@ -254,7 +265,7 @@ class CsafImporter(Importer):
 
     def read(self, path: Path) -> Iterator[InputDocument]:
         """The shared reader's documents, each with the checksum files found beside it."""
-        if path.is_file() and path.name.lower().endswith((".tar.gz", ".tgz", ".tar")):
+        if path.is_file() and path.name.lower().endswith(TAR_SUFFIXES):
             yield from _read_tar_once(path, self.suffixes)
             return
         files = ChecksumFiles(path)
