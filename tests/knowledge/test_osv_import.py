@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from clearinghouse.knowledge import service
 from clearinghouse.knowledge.models import Vulnerability, VulnerabilityEvent
 from clearinghouse.runtime import Runtime
+from tests.helpers import cli_env, run_cli
 from tests.shared_data import shared_file
 
 LINTER = "osv-linter-samples"
@@ -165,8 +166,34 @@ def test_bad_documents_are_reported_and_the_rest_imports(runtime: Runtime, tmp_p
     truncated = tmp_path / "truncated.tar.gz"
     truncated.write_bytes(archive.read_bytes()[: len(archive.read_bytes()) // 2])
     run = service.import_feed(runtime.sessions, "osv", truncated)
-    assert run.status == "succeeded"
+    assert run.status == "incomplete"
     assert any("truncated or corrupt" in e["reason"] for e in run.errors)
+
+
+def test_a_truncated_archive_keeps_what_it_read_and_the_run_says_it_is_incomplete(
+    runtime: Runtime, tmp_path: Path
+):
+    # A download cut short: the records before the cut are good and stored, but the run must
+    # not pass for a whole import (a nightly job would never notice), nor keep a manifest.
+    whole = shared_file("osv-rustsec/rustsec-osv-branch.tar.gz").read_bytes()
+    cut = tmp_path / "rustsec-osv.tar.gz"
+    cut.write_bytes(whole[: len(whole) // 3])
+    run = service.import_feed(runtime.sessions, "osv", cut)
+    assert run.status == "incomplete" and run.failure is None
+    assert run.added > 100
+    assert run.errors[-1]["file"] == cut.name
+    assert run.errors[-1]["reason"].startswith("the archive is truncated or corrupt")
+    again = service.import_feed(runtime.sessions, "osv", cut)
+    # Read again (no manifest of a cut archive), nothing new, and still incomplete.
+    stored = run.added + run.changed + run.withdrawn
+    assert (again.status, again.added, again.unchanged) == ("incomplete", 0, stored)
+    full = tmp_path / "whole.tar.gz"
+    full.write_bytes(whole)
+    assert service.import_feed(runtime.sessions, "osv", full).status == "succeeded"
+
+    env = cli_env(tmp_path / "var", COLUMNS="200")
+    shown = run_cli("feeds", "import", "osv", str(cut), env=env)
+    assert shown.returncode == 1 and "incomplete" in shown.stdout
 
 
 def test_an_unreadable_input_is_refused_before_anything_starts(runtime: Runtime, tmp_path: Path):

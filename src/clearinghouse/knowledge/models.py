@@ -199,7 +199,7 @@ class ImportRun(Base):
     pipeline_id: Mapped[str] = mapped_column(String(40))
     licence: Mapped[str] = mapped_column(String(200))
     input: Mapped[str] = mapped_column(String(1000))
-    status: Mapped[str] = mapped_column(String(20))  # running, succeeded, failed
+    status: Mapped[str] = mapped_column(String(20))  # running, succeeded, incomplete, failed
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     documents: Mapped[int] = mapped_column(Integer, default=0)

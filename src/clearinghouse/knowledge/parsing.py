@@ -55,6 +55,7 @@ class Skipped:
 class Unreadable:
     name: str
     problem: str
+    ends_input: bool = False  # the rest of the input is lost with it
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def parse_events(
             continue
         ordinal += 1
         if document.content is None:
-            yield Unreadable(document.name, document.problem or "unreadable")
+            yield Unreadable(document.name, document.problem or "unreadable", document.ends_input)
             continue
         digest = document_digest(importer, document.name, document.content)
         if digest in known:

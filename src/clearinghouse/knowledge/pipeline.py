@@ -187,6 +187,9 @@ class _Run:
         self.memos: list[_Memo] = []
         self.documents = self.records = 0
         self.failure: str | None = None
+        # The input ended early (a truncated archive): what was read is stored, the run is not
+        # complete, and the file gets no manifest.
+        self.incomplete = False
         with db.transaction(sessions) as session:
             run = ImportRun(
                 pipeline_id=importer.pipeline_id,
@@ -277,6 +280,7 @@ class _Run:
         else:
             self._entry(manifests.Read(event.name, None, problem=event.problem))
             self.reject(event.name, event.problem)
+            self.incomplete = self.incomplete or event.ends_input
         self._report()
 
     def _entry(self, entry: manifests.Read | None) -> None:
@@ -356,7 +360,9 @@ class _Run:
         with db.transaction(self.sessions) as session:
             finished = session.get(ImportRun, self.run_id)
             assert finished is not None
-            finished.status = "failed" if self.failure else "succeeded"
+            finished.status = (
+                "failed" if self.failure else "incomplete" if self.incomplete else "succeeded"
+            )
             finished.failure = self.failure
             finished.finished_at = db.utcnow()
             finished.documents = self.documents
@@ -365,7 +371,8 @@ class _Run:
             finished.errors = self.errors
             file, entries = self.manifest, self.entries
             # A file changed while it was read may not hold what was hashed: no manifest.
-            if file and entries is not None and not self.failure and file.unchanged():
+            complete = not (self.failure or self.incomplete)
+            if file and entries is not None and complete and file.unchanged():
                 manifests.record(session, self.source, file, entries, self.run_id)
 
 

@@ -21,6 +21,8 @@ class InputDocument:
     name: str  # the path inside the input, for messages
     content: bytes | None  # None when the document was too big to read
     problem: str | None = None
+    # True when nothing after this point of the input can be read (a truncated archive).
+    ends_input: bool = False
 
 
 class InputError(ValueError):
@@ -91,7 +93,9 @@ def _read_tar(path: Path, suffixes: tuple[str, ...]) -> Iterator[InputDocument]:
                 if handle is not None:
                     yield InputDocument(member.name, handle.read())
         except (tarfile.TarError, EOFError, OSError) as exc:
-            yield InputDocument(path.name, None, f"the archive is truncated or corrupt: {exc}")
+            yield InputDocument(
+                path.name, None, f"the archive is truncated or corrupt: {exc}", ends_input=True
+            )
 
 
 def _read_zip(path: Path, suffixes: tuple[str, ...]) -> Iterator[InputDocument]:
