@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import case, null, select
 from sqlalchemy.orm import Session
 
+from clearinghouse.db import in_chunks
 from clearinghouse.knowledge.models import SourceRecordRow, Vulnerability
 
-CHUNK = 400
 DOCUMENTS_OF = "cve5"
 
 
@@ -42,8 +42,7 @@ def enrichment(session: Session, vulnerability_ids: Collection[str]) -> dict[str
     document = case(
         (SourceRecordRow.source == DOCUMENTS_OF, SourceRecordRow.document), else_=null()
     )
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in in_chunks(ids):
         for v in session.scalars(select(Vulnerability).where(Vulnerability.id.in_(chunk))):
             found[v.id] = Enrichment(
                 id=v.id,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clearinghouse.db import in_chunks
 from clearinghouse.knowledge.models import Vulnerability
 
 
@@ -24,10 +25,8 @@ def texts_of(session: Session, vulnerability_ids: Collection[str]) -> dict[str, 
     """Summary, details and CWEs of these vulnerabilities, by id."""
     found: dict[str, VulnerabilityText] = {}
     ids = sorted(set(vulnerability_ids))
-    for start in range(0, len(ids), 400):
-        rows = session.scalars(
-            select(Vulnerability).where(Vulnerability.id.in_(ids[start : start + 400]))
-        )
+    for chunk in in_chunks(ids):
+        rows = session.scalars(select(Vulnerability).where(Vulnerability.id.in_(chunk)))
         for v in rows:
             found[v.id] = VulnerabilityText(
                 v.id, v.display_id, v.summary, v.details, tuple(v.cwes or ())
