@@ -112,6 +112,13 @@ def _asset_page(
         findings = matching.list_findings(
             session, principal, asset.organization_id, asset_id=asset_id
         )
+        undecided = matching.list_findings(
+            session,
+            principal,
+            asset.organization_id,
+            asset_id=asset_id,
+            status=matching.FindingStatus.UNDECIDED,
+        )
     return render(
         request,
         "inventory/asset.html",
@@ -119,6 +126,7 @@ def _asset_page(
         asset=asset,
         uploads=uploads,
         findings=findings,
+        undecided=undecided,
         can_manage=policy.allowed(principal, "assets.manage", asset.organization_id),
         active_nav="assets",
         **extra,

@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearinghouse.knowledge.affected import (
+    AdvisoryPage,
     AffectedDevice,
     AffectedEntry,
     VulnerabilityBrief,
+    advisory_pages,
     briefs,
     devices_for,
     entries_for_packages,
@@ -48,6 +50,7 @@ from clearinghouse.knowledge.texts import VulnerabilityText, texts_of
 
 __all__ = [
     "IMPORTERS",
+    "AdvisoryPage",
     "AffectedDevice",
     "AffectedEntry",
     "Cpe",
@@ -57,6 +60,7 @@ __all__ = [
     "UnknownSource",
     "VulnerabilityBrief",
     "VulnerabilityText",
+    "advisory_pages",
     "briefs",
     "device_cpe",
     "devices_for",
