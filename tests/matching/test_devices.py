@@ -142,6 +142,15 @@ def test_range_verdicts(version: str, expression: str, expected: bool | None):
     assert in_range(version, expression) is (expected is True)
 
 
+def test_versions_with_huge_numbers_are_undecided_not_a_crash():
+    """Python refuses to read a number of thousands of digits: a hostile advisory or device
+    list must not stop matching for everyone."""
+    assert version_key("1." + "9" * 5000) is None
+    assert range_verdict("1.2", "<1." + "9" * 5000) is None
+    assert range_verdict("1" * 300_000, "<2") is None
+    assert range_verdict("1.2", "<=" + "1" * 300_000 + ".x") is None
+
+
 def test_listed_versions_any_and_undecided():
     assert listed_verdict("4.2", ["vers:all/*"]) is True  # 847 CISA product entries write this
     assert listed_verdict("4.2", ["4.2.0"]) is True

@@ -18,12 +18,16 @@ from clearinghouse.identity.policy import Principal
 from clearinghouse.identity.vocabulary import Scope
 from clearinghouse.inventory import service as inventory
 from clearinghouse.inventory.schemas import AssetIn
+from clearinghouse.knowledge.service import AdvisoryPage, AffectedDevice
 from clearinghouse.matching import service as matching
+from clearinghouse.matching.devices import DeviceMatcher
 from clearinghouse.matching.findings import Wanted, reconcile
 from clearinghouse.matching.models import Finding, FindingEvent, FindingStatus
 from clearinghouse.matching.packages import Hit
 from clearinghouse.matching.schemas import FindingOut
+from clearinghouse.matching.undecided import doubt_of
 from clearinghouse.runtime import Runtime
+from clearinghouse.web import templates
 from tests.identity_world import ORIGIN, World, sign_in
 from tests.shared_data import import_cisa_ics
 
@@ -181,3 +185,35 @@ def test_the_api_and_the_asset_page_show_cannot_decide_to_their_owner_only(
     assert "Cannot decide: advisories that name your devices" in page.text
     assert "&lt;=the_first_5_digits_of_serial_number_22081" in page.text
     assert MELSEC_PAGE in page.text
+
+
+def test_hostile_range_text_is_kept_short_and_its_links_are_not_made_clickable():
+    """The range text and the pages are the advisory author's: huge, odd unicode, a script URL."""
+    huge = "<= Ünïcode ✓ " + "serial " * 50_000
+    device = AffectedDevice(
+        "CVE-0000-0001",
+        "csaf:X-1#CVE-0000-0001",
+        "acme",
+        "pümpe",
+        "known_affected",
+        [],
+        [huge, "<FW3"],
+        None,
+        [],
+    )
+    answer = DeviceMatcher([device]).answer("ACME GmbH", "Pümpe", "1.0")
+    assert answer.hits == []
+    (hit,) = answer.undecided
+    kept = hit.evidence[0]["cannot_compare"]
+    assert kept == [huge[:300], "<FW3"]
+    page = AdvisoryPage(("javascript:alert(1)", "https://vendor.example/advisory"), {})
+    doubt = doubt_of({"cannot_decide": list(hit.evidence)}, "1.0", {"csaf:X-1#CVE-0000-0001": page})
+    assert doubt.text.startswith("X-1 names your product (pümpe), but its affected versions")
+    assert len(doubt.text) < 1000
+    html = templates.env.get_template("inventory/_cannot_decide.html").render(
+        undecided=[{"vulnerability": "CVE-0000-0001", "component_name": "Pump",
+                    "component_version": "1.0", "cannot_decide": doubt}],
+        with_asset=False,
+    )  # fmt: skip
+    assert 'href="javascript:' not in html and "javascript:alert(1)" in html
+    assert '<a href="https://vendor.example/advisory"' in html

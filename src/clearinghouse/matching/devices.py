@@ -40,6 +40,8 @@ from clearinghouse.matching.firmware_ranges import listed_verdict, range_verdict
 from clearinghouse.matching.packages import Answer, Hit
 
 AFFECTED_STATUSES = {"known_affected", "first_affected", "last_affected"}
+MAX_RANGE_TEXT = 300  # characters of a range we cannot compare, as the finding keeps it
+MAX_RANGES_KEPT = 10
 _SUFFIXES = re.compile(
     r"\b(inc|incorporated|llc|ltd|limited|gmbh|ag|se|sa|s\.a|co|corp|corporation|company|"
     r"plc|bv|b\.v|nv|oy|ab|as|kg|spa|s\.p\.a|srl|pty|kk)\b\.?"
@@ -198,7 +200,9 @@ def _version_evidence(entry: _Product, version: str) -> tuple[bool | None, dict[
         unreadable += [v for v in device.versions if (version_key(v) is None) != own]
     if not unreadable:
         return False, found
-    return None, found | {"cannot_compare": unreadable, "remediations": remediations}
+    # The advisory author's text, kept short: it is shown, not parsed again.
+    shown = [text[:MAX_RANGE_TEXT] for text in unreadable[:MAX_RANGES_KEPT]]
+    return None, found | {"cannot_compare": shown, "remediations": remediations}
 
 
 def _cpe_version_covers(advisory: CpeValue, version: str) -> bool:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 
 Key = tuple[tuple[int, int | str], ...]
+MAX_DIGITS = 40  # digits of one version piece; build dates and serials are far shorter
 
 # A bound: a version, perhaps behind a letter prefix ("FW14", "R9.90", "QRTB_2.12.7"), with a
 # service pack, update, patch or build written after a space.
@@ -33,18 +34,20 @@ _HOLDS = {
     ">=": lambda a, b: a >= b,
 }
 _PIECES = re.compile(r"\d+|[a-zA-Z]+")
-_TRAILING_X = re.compile(r"(?:[._\-][xX])+$")
 _INNER_X = re.compile(r"(?:^|[._\-])[xX](?:[._\-]|$)|[xX]{2,}")
 
 
 def version_key(text: str) -> Key | None:
-    """Comparable pieces of a firmware version, or None when it has no digit."""
+    """Comparable pieces of a firmware version, or None when it has no digit, or a number too
+    long to be a version piece (Python refuses to read one of thousands of digits)."""
     cleaned = text.strip()
     if cleaned[:1] in "vV":
         cleaned = cleaned[1:]
     if not any(c.isdigit() for c in cleaned):
         return None
     pieces = _PIECES.findall(cleaned)
+    if any(len(p) > MAX_DIGITS and p.isdigit() for p in pieces):
+        return None
     key = [(1, int(p)) if p.isdigit() else (0, p.lower()) for p in pieces]
     while key and key[-1] == (1, 0):  # 5.5.0 is 5.5
         key.pop()
@@ -63,7 +66,7 @@ def _following(text: str) -> Key | None:
     is not a number."""
     cleaned = text.strip()
     pieces = _PIECES.findall(cleaned[1:] if cleaned[:1] in "vV" else cleaned)
-    if not pieces or not pieces[-1].isdigit():
+    if not pieces or not pieces[-1].isdigit() or len(pieces[-1]) > MAX_DIGITS:
         return None
     return version_key(".".join([*pieces[:-1], str(int(pieces[-1]) + 1)]))
 
@@ -72,12 +75,12 @@ def _without_wildcard(bound: str) -> tuple[str, bool] | None:
     """The bound without its trailing "x" pieces ("V5.x", "12.2.x.x"), and whether it had
     any; None when an "x" stands inside it ("V3.X.17", "16XXXXXXXXX"): no single bound."""
     text = bound.strip()
-    trailing = _TRAILING_X.search(text)
-    if trailing:
-        text = text[: trailing.start()]
+    wildcard = False
+    while len(text) > 1 and text[-1] in "xX" and text[-2] in "._-":  # a loop: no backtracking
+        text, wildcard = text[:-2], True
     if _INNER_X.search(text):
         return None
-    return text, trailing is not None
+    return text, wildcard
 
 
 def _keys(version: str, bound: str, after: bool = False) -> tuple[Key, Key] | None:
