@@ -8,7 +8,9 @@ The operator must see the first kind and the date as "cannot decide", not be tol
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
@@ -28,6 +30,7 @@ from clearinghouse.matching.schemas import FindingOut
 from clearinghouse.matching.undecided import doubt_of
 from clearinghouse.runtime import Runtime
 from clearinghouse.web import templates
+from tests.helpers import cli_of as cli
 from tests.identity_world import ORIGIN, World, sign_in
 from tests.shared_data import import_cisa_ics
 
@@ -217,3 +220,32 @@ def test_hostile_range_text_is_kept_short_and_its_links_are_not_made_clickable()
     )  # fmt: skip
     assert 'href="javascript:' not in html and "javascript:alert(1)" in html
     assert '<a href="https://vendor.example/advisory"' in html
+
+
+def test_an_offline_scan_shows_cannot_decide_apart_and_does_not_count_it(
+    runtime: Runtime, tmp_path: Path
+):
+    import_advisories(runtime)
+    listing = tmp_path / "devices.csv"
+    listing.write_bytes(DEVICES)
+    code, out, err = cli(runtime, "scan", str(listing))
+    assert code == 1, err  # Line 1 PLC is affected
+    assert "Cannot decide: advisories that name your devices" in out
+    assert "1 finding(s). 2 advisory match(es) cannot be decided" in err
+
+    code, out, err = cli(runtime, "scan", str(listing), "--json")
+    (result,) = json.loads(out)["results"]
+    by_name = {p["package"]["name"]: p for p in result["packages"]}
+    plc = by_name["Line 3 PLC"]
+    assert plc["vulnerabilities"] == []
+    (doubt,) = plc["cannot_decide"]
+    assert doubt["id"] == "CVE-2020-5652" and MELSEC_PAGE in doubt["advisories"]
+    assert doubt["ranges"] == ["<=the_first_5_digits_of_serial_number_22081"]
+    assert "cannot_decide" not in by_name["Line 1 PLC"]
+
+    # A list whose only matches cannot be decided: nothing found, exit 0, and said so.
+    header, serial, _decided, date, _ = DEVICES.split(b"\n")
+    listing.write_bytes(b"\n".join([header, serial, date]) + b"\n")
+    code, out, err = cli(runtime, "scan", str(listing))
+    assert code == 0, err
+    assert "no known vulnerabilities. 2 advisory match(es) cannot be decided" in err

@@ -11,18 +11,10 @@ from clearinghouse.identity.policy import Principal
 from clearinghouse.runtime import Runtime
 from clearinghouse.triage import service
 from clearinghouse.triage.schemas import Plan
-from tests.helpers import cli_env, run_cli
+from tests.helpers import cli_of as cli
 from tests.identity_world import World
 from tests.matching.test_undecided_devices import DEVICES, add_devices, import_advisories
 from tests.triage.conftest import SALT_VERSION, Hospital
-
-
-def cli(runtime: Runtime, *args: str) -> tuple[int, str, str]:
-    extra = {"COLUMNS": "250"}
-    if runtime.settings.database_url:
-        extra["CLEARINGHOUSE_DATABASE_URL"] = str(runtime.settings.database_url)
-    result = run_cli(*args, env=cli_env(runtime.settings.data_dir, **extra))
-    return result.returncode, result.stdout, result.stderr
 
 
 def test_plan_as_csv_json_and_table(runtime: Runtime, hospital: Hospital) -> None:
