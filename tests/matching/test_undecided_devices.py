@@ -249,3 +249,16 @@ def test_an_offline_scan_shows_cannot_decide_apart_and_does_not_count_it(
     code, out, err = cli(runtime, "scan", str(listing))
     assert code == 0, err
     assert "no known vulnerabilities. 2 advisory match(es) cannot be decided" in err
+
+
+def test_fan_out_records_cannot_decide_for_devices_registered_before_the_advisory(
+    runtime: Runtime, world: World
+):
+    asset_id = add_devices(runtime, world, "Plant floor", DEVICES)
+    assert findings_of(runtime, world, asset_id, FindingStatus.UNDECIDED) == []
+    import_advisories(runtime)
+    counts = matching.process_vulnerability_events(runtime.sessions)
+    assert (counts["opened"], counts["undecided"]) == (1, 2)
+    undecided = findings_of(runtime, world, asset_id, FindingStatus.UNDECIDED)
+    assert {f.component_name for f in undecided} == {"Line 3 PLC", "Lab analyzer"}
+    assert matching.process_vulnerability_events(runtime.sessions) == {}  # nothing pending
