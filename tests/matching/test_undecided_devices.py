@@ -188,6 +188,9 @@ def test_the_api_and_the_asset_page_show_cannot_decide_to_their_owner_only(
     assert "Cannot decide: advisories that name your devices" in page.text
     assert "&lt;=the_first_5_digits_of_serial_number_22081" in page.text
     assert MELSEC_PAGE in page.text
+    overview = browser_client.get("/assets")
+    assert overview.status_code == 200
+    assert f'href="/assets/{asset_id}#cannot-decide">2 cannot decide</a>' in overview.text
 
 
 def test_hostile_range_text_is_kept_short_and_its_links_are_not_made_clickable():
