@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from clearinghouse import console
 from clearinghouse.cli import app
+from clearinghouse.runtime import Runtime
 
 CLI = [sys.executable, "-m", "clearinghouse"]
 
@@ -52,6 +53,16 @@ def run_cli(
     return subprocess.CompletedProcess(
         ["clearinghouse", *args], result.exit_code, result.stdout, stderr
     )
+
+
+def cli_of(runtime: Runtime, *args: str) -> tuple[int, str, str]:
+    """`clearinghouse ARGS` on this runtime's data and database, 250 columns wide: exit code,
+    output, errors."""
+    extra = {"COLUMNS": "250"}
+    if runtime.settings.database_url:
+        extra["CLEARINGHOUSE_DATABASE_URL"] = str(runtime.settings.database_url)
+    result = run_cli(*args, env=cli_env(runtime.settings.data_dir, **extra))
+    return result.returncode, result.stdout, result.stderr
 
 
 @contextmanager

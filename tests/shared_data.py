@@ -34,15 +34,26 @@ def shared_file(relative: str) -> Path:
     pytest.skip(message)
 
 
-def import_pypa_packages(runtime: Runtime, *packages: str) -> None:
-    """Each package's advisories from the PyPA advisory database, into the knowledge base."""
+def _import_each(runtime: Runtime, source: str, relative: str, includes: list[str]) -> None:
+    """Each include pattern's records of a shared data set, into the knowledge base; each must
+    add some."""
     from clearinghouse.knowledge import service as knowledge
 
-    for package in packages:
+    for include in includes:
         run = knowledge.import_feed(
-            runtime.sessions,
-            "osv",
-            shared_file("osv-pypi-pysec/pypa-advisory-database.tar.gz"),
-            include=f"vulns/{package}/*",
+            runtime.sessions, source, shared_file(relative), include=include
         )
-        assert run.status == "succeeded" and run.added > 0, (package, run.errors)
+        assert run.status == "succeeded" and run.added > 0, (include, run.errors)
+
+
+def import_pypa_packages(runtime: Runtime, *packages: str) -> None:
+    """Each package's advisories from the PyPA advisory database, into the knowledge base."""
+    includes = [f"vulns/{package}/*" for package in packages]
+    _import_each(runtime, "osv", "osv-pypi-pysec/pypa-advisory-database.tar.gz", includes)
+
+
+def import_cisa_ics(runtime: Runtime, *advisories: str) -> None:
+    """CISA ICS advisories ("2023/icsa-23-206-01") from the CISA CSAF set, into the knowledge
+    base."""
+    includes = [f"*/{name}.json" for name in advisories]
+    _import_each(runtime, "csaf", "csaf-cisa-ics/cisagov-csaf.tar.gz", includes)

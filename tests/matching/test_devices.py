@@ -15,7 +15,13 @@ from clearinghouse.inventory.schemas import AssetIn
 from clearinghouse.knowledge import service as knowledge
 from clearinghouse.knowledge.schemas import ImportRunOut
 from clearinghouse.matching import service as matching
-from clearinghouse.matching.devices import in_range, normalize_name, version_key
+from clearinghouse.matching.devices import normalize_name
+from clearinghouse.matching.firmware_ranges import (
+    in_range,
+    listed_verdict,
+    range_verdict,
+    version_key,
+)
 from clearinghouse.matching.outputs import to_cyclonedx_vex, to_json
 from clearinghouse.matching.scan import scan
 from clearinghouse.matching.schemas import FindingOut
@@ -93,6 +99,65 @@ def import_flash_player_advisory(runtime: Runtime) -> ImportRunOut:
 )
 def test_firmware_ranges(version: str, expression: str, expected: bool):
     assert in_range(version, expression) is expected
+
+
+@pytest.mark.parametrize(
+    ("version", "expression", "expected"),
+    [
+        # Text we cannot compare with a version: neither affected nor not, "cannot decide".
+        ("2.1", "<April/13/2023", None),  # ICSA-23-115-01
+        ("1.0", "distributed  < april 1, 2018", None),
+        ("22074", "<=the_first_5_digits_of_serial_number_22081", None),  # ICSA-20-303-01
+        ("3.0", "<=Production_date_July_2020", None),
+        ("9.50", ">=R9.01|<=R10.04", None),  # another prefix (none)
+        ("unknown", "< V5.5.0", None),  # a version without a digit
+        ("V3.5", "< V3.X.17", None),  # a wildcard inside: no single bound
+        ("1.5.3", "1.5.x | 1.6.x", None),  # a set of versions per piece
+        ("1.0", "<=VDS R7.50 | <=FCN/FCJ Simulator R4.20", None),
+        # Decided: "!=" the version itself is out, whatever else the text holds.
+        ("1.2", "vers:generic/!=1.2|<FW3", False),
+        ("1.2", "vers:generic/<FW3|!=1.2", False),
+        ("1.3", "vers:generic/<FW3|!=1.2", None),
+        ("anything", "vers:all/*", True),
+        # A bare version list is that many equalities (vers: no comparator is "=").
+        ("10.1.1", "10.1.1", True),
+        ("10.1.2", "10.1.1", False),
+        ("1.2.3", "1.1 | 1.2.3 | 2.0", True),
+        ("V6.3", "V6.3", True),
+        # Trailing wildcards: "<= 5.x" is everything below 6, "< 3.x" everything below 3.
+        ("5.3", "All versions <= V5.x", True),
+        ("6.0", "All versions <= V5.x", False),
+        ("2.9", "< 3.x", True),
+        ("3.0", "< 3.x", False),
+        ("1.0.9", "<= 1.0.x", True),
+        ("1.1", "<= 1.0.x", False),
+        ("12.2.9.9", "<= 12.2.x.x", True),
+        ("4.5.1", ">=4.0|<4.5.x", False),
+        ("6.0", ">= 6.x | <= 10.x", True),
+        ("11.0", ">= 6.x | <= 10.x", False),
+    ],
+)
+def test_range_verdicts(version: str, expression: str, expected: bool | None):
+    assert range_verdict(version, expression) is expected
+    assert in_range(version, expression) is (expected is True)
+
+
+def test_versions_with_huge_numbers_are_undecided_not_a_crash():
+    """Python refuses to read a number of thousands of digits: a hostile advisory or device
+    list must not stop matching for everyone."""
+    assert version_key("1." + "9" * 5000) is None
+    assert range_verdict("1.2", "<1." + "9" * 5000) is None
+    assert range_verdict("1" * 300_000, "<2") is None
+    assert range_verdict("1.2", "<=" + "1" * 300_000 + ".x") is None
+
+
+def test_listed_versions_any_and_undecided():
+    assert listed_verdict("4.2", ["vers:all/*"]) is True  # 847 CISA product entries write this
+    assert listed_verdict("4.2", ["4.2.0"]) is True
+    assert listed_verdict("4.3", ["4.2.0"]) is False
+    assert listed_verdict("unknown", ["4.2.0"]) is None
+    assert listed_verdict("4.2", ["TCP"]) is None
+    assert listed_verdict("4.2", ["TCP", "4.2"]) is True
 
 
 def test_names_and_versions_normalize():

@@ -11,16 +11,10 @@ from clearinghouse.identity.policy import Principal
 from clearinghouse.runtime import Runtime
 from clearinghouse.triage import service
 from clearinghouse.triage.schemas import Plan
-from tests.helpers import cli_env, run_cli
+from tests.helpers import cli_of as cli
+from tests.identity_world import World
+from tests.matching.test_undecided_devices import DEVICES, add_devices, import_advisories
 from tests.triage.conftest import SALT_VERSION, Hospital
-
-
-def cli(runtime: Runtime, *args: str) -> tuple[int, str, str]:
-    extra = {"COLUMNS": "250"}
-    if runtime.settings.database_url:
-        extra["CLEARINGHOUSE_DATABASE_URL"] = str(runtime.settings.database_url)
-    result = run_cli(*args, env=cli_env(runtime.settings.data_dir, **extra))
-    return result.returncode, result.stdout, result.stderr
 
 
 def test_plan_as_csv_json_and_table(runtime: Runtime, hospital: Hospital) -> None:
@@ -108,3 +102,22 @@ def test_scan_prioritize(runtime: Runtime, hospital: Hospital, tmp_path: Path) -
     # Without --prioritize the output is as before.
     code, out, _ = cli(runtime, "scan", str(requirements), "--json")
     assert "triage" not in out
+
+
+def test_plan_lists_what_it_cannot_decide(runtime: Runtime, world: World) -> None:
+    """ICSA-20-303-01's serial-number range and ICSA-23-115-01's date range name two devices."""
+    import_advisories(runtime)
+    add_devices(runtime, world, "Plant floor", DEVICES)
+    code, out, err = cli(runtime, "plan", "Plant floor")
+    assert code == 0, err
+    assert "Cannot decide: advisories that name your devices" in out
+    assert "<=the_first_5_digits_of_serial_number_22081" in out
+    assert "https://www.cisa.gov/news-events/ics-advisories/icsa-23-115-01" in out
+    assert "1 open finding(s)" in err
+    assert "2 advisory match(es) cannot be decided: check with the vendor." in err
+
+    code, out, err = cli(runtime, "plan", "Plant floor", "--json")
+    assert code == 0, err
+    plan = Plan.model_validate(json.loads(out))
+    assert len(plan.findings) == 1
+    assert {c.component_name for c in plan.cannot_decide} == {"Line 3 PLC", "Lab analyzer"}

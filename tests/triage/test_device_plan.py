@@ -7,35 +7,20 @@ import io
 
 from fastapi.testclient import TestClient
 
-from clearinghouse import db
 from clearinghouse.demo import DEMO_DEVICE_ADVISORIES, DEMO_INVENTORIES
 from clearinghouse.identity.policy import Principal
-from clearinghouse.inventory import service as inventory
-from clearinghouse.inventory.schemas import AssetIn
 from clearinghouse.knowledge import service as knowledge
-from clearinghouse.matching import service as matching
 from clearinghouse.runtime import Runtime
-from clearinghouse.triage import exports
+from clearinghouse.triage import exports, service
 from clearinghouse.triage.device_fixes import ProductStatement, device_fix, device_order
-from tests.identity_world import ORIGIN, World, sign_in
-from tests.shared_data import shared_file
+from clearinghouse.triage.schemas import Plan
+from tests.identity_world import World, sign_in
+from tests.matching.test_undecided_devices import DEVICES as UNDECIDED_DEVICES
+from tests.matching.test_undecided_devices import add_devices, import_advisories
+from tests.shared_data import import_cisa_ics
 from tests.triage.test_plan import plan_of
 
 CLI = Principal.command_line()
-
-
-def _devices(runtime: Runtime, world: World, name: str, listing: bytes) -> str:
-    with db.transaction(runtime.sessions) as session:
-        asset_id = inventory.create_asset(
-            session,
-            CLI,
-            ORIGIN,
-            world.organizations["hospital"],
-            AssetIn(name=name, kind="device", exposure="internal", criticality="critical"),
-        ).id
-        stored = inventory.add_upload(session, CLI, ORIGIN, asset_id, "devices.csv", listing)
-        matching.refresh_assets(session, [asset_id], f"upload:{stored.id}")
-    return asset_id
 
 
 def test_the_demo_hospitals_devices_get_one_update_each(runtime: Runtime, world: World) -> None:
@@ -44,7 +29,7 @@ def test_the_demo_hospitals_devices_get_one_update_each(runtime: Runtime, world:
     run = knowledge.import_feed(runtime.sessions, "csaf", DEMO_DEVICE_ADVISORIES)
     assert run.status == "succeeded" and run.added >= 16
     listing = (DEMO_INVENTORIES / "clinical-devices.csv").read_bytes()
-    asset_id = _devices(runtime, world, "Clinical devices", listing)
+    asset_id = add_devices(runtime, world, "Clinical devices", listing)
 
     plan = plan_of(runtime, asset_id)
     assert plan.not_fixable == []  # every device finding has a version that fixes it
@@ -79,30 +64,19 @@ def test_the_demo_hospitals_devices_get_one_update_each(runtime: Runtime, world:
     assert {r["ecosystem"] for r in rows} == {"device"}
 
 
-def _cisa_ics(runtime: Runtime, *advisories: str) -> None:
-    for name in advisories:
-        run = knowledge.import_feed(
-            runtime.sessions,
-            "csaf",
-            shared_file("csaf-cisa-ics/cisagov-csaf.tar.gz"),
-            include=f"*/{name}.json",
-        )
-        assert run.status == "succeeded" and run.added >= 1, run.errors
-
-
 def test_a_vendor_fix_without_a_version_is_its_own_step(
     runtime: Runtime, world: World, browser_client: TestClient
 ) -> None:
     """ICSA-23-206-01: AXIS A1001 up to 1.65.4; the vendor's fix names no version ("update the
     device software … can be found here"). ICSA-23-173-02: R-SeeNet up to 2.4.22; "Advantech
     released R-SeeNet 2.4.23"."""
-    _cisa_ics(runtime, "2023/icsa-23-206-01", "2023/icsa-23-173-02")
+    import_cisa_ics(runtime, "2023/icsa-23-206-01", "2023/icsa-23-173-02")
     listing = (
         b"vendor,product,version,name\n"
         b"Axis Communications,AXIS A1001,1.65.2,Pharmacy door controller\n"
         b"Advantech,R-SeeNet,2.4.22,Router monitoring\n"
     )
-    asset_id = _devices(runtime, world, "Building systems", listing)
+    asset_id = add_devices(runtime, world, "Building systems", listing)
     plan = plan_of(runtime, asset_id)
     assert plan.not_fixable == []
     steps = {s.component_name: s for s in plan.upgrades}
@@ -157,3 +131,57 @@ def test_device_versions_compare_piece_by_piece() -> None:
     assert device_order("V5.5.0", "5.5") == 0
     assert device_order("2024.2", "2023.3") > 0
     assert device_order("firmware", "1.0") > 0  # unreadable ones last
+
+
+def test_cannot_decide_is_shown_in_the_plan_and_raises_no_priority(
+    runtime: Runtime, world: World, browser_client: TestClient
+) -> None:
+    """ICSA-20-303-01 and ICSA-23-115-01: a serial-number range and a date range name two of
+    the devices. The plan lists them apart, and its findings, upgrades and deadlines are those
+    of the same asset without them."""
+    import_advisories(runtime)
+    header, _serial, decided, _date, _ = UNDECIDED_DEVICES.split(b"\n")
+    only_decided = add_devices(runtime, world, "Line 1", header + b"\n" + decided + b"\n")
+    everything = add_devices(runtime, world, "Plant floor", UNDECIDED_DEVICES)
+    control, plan = plan_of(runtime, only_decided), plan_of(runtime, everything)
+
+    def priorities(p: Plan) -> list[tuple[object, ...]]:
+        return [(f.vulnerability, f.component_name, f.bod, f.deadline, f.score) for f in p.findings]
+
+    assert priorities(plan) == priorities(control) != []
+    assert [u.text for u in plan.upgrades] == [u.text for u in control.upgrades]
+    assert plan.not_fixable == control.not_fixable == []
+    assert control.cannot_decide == []
+    items = {c.component_name: c for c in plan.cannot_decide}
+    assert set(items) == {"Line 3 PLC", "Lab analyzer"}
+    plc = items["Line 3 PLC"]
+    assert (plc.vulnerability, plc.cannot_decide.product, plc.component_version) == (
+        "CVE-2020-5652",
+        "MELSEC Q Q03 UDECPU",
+        "22074",
+    )
+    assert plc.cannot_decide.ranges == ["<=the_first_5_digits_of_serial_number_22081"]
+    assert plc.cannot_decide.text.endswith(
+        "which we cannot compare with your version '22074'; check with the vendor."
+    )
+    assert (
+        "https://www.cisa.gov/news-events/ics-advisories/icsa-20-303-01"
+        in plc.cannot_decide.advisories
+    )
+    assert items["Lab analyzer"].cannot_decide.ranges == ["<April/13/2023"]
+    # The organization's plan holds them too, with their asset.
+    with runtime.sessions() as session:
+        whole = service.plan_for_organization(session, CLI, world.organizations["hospital"])
+    assert {(c.asset_name, c.component_name) for c in whole.cannot_decide} == {
+        ("Plant floor", "Line 3 PLC"),
+        ("Plant floor", "Lab analyzer"),
+    }
+    # The page says it plainly, apart from the ranked findings.
+    sign_in(browser_client, world.users["hospital_member"])
+    page = browser_client.get(f"/assets/{everything}/plan")
+    assert page.status_code == 200
+    assert "Cannot decide: advisories that name your devices" in page.text
+    assert "&#39;&lt;April/13/2023&#39;" in page.text
+    assert "https://www.cisa.gov/news-events/ics-advisories/icsa-23-115-01" in page.text
+    plain = browser_client.get(f"/assets/{only_decided}/plan")
+    assert "Cannot decide" not in plain.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -42,9 +43,10 @@ def _assets_page(
     with runtime.sessions() as session:
         assets = service.list_assets(session, principal, organization_id)
         findings = matching.list_findings(session, principal, organization_id, limit=5000)
-    open_by_asset: dict[str, int] = {}
-    for finding in findings:
-        open_by_asset[finding.asset_id] = open_by_asset.get(finding.asset_id, 0) + 1
+        undecided = matching.list_findings(
+            session, principal, organization_id, status=matching.FindingStatus.UNDECIDED
+        )
+    open_by_asset = Counter(finding.asset_id for finding in findings)
     return render(
         request,
         "inventory/assets.html",
@@ -52,6 +54,7 @@ def _assets_page(
         organization_id=organization_id,
         assets=assets,
         open_by_asset=open_by_asset,
+        undecided_by_asset=Counter(finding.asset_id for finding in undecided),
         can_manage=policy.allowed(principal, "assets.manage", organization_id),
         active_nav="assets",
         **CHOICES,
@@ -112,6 +115,13 @@ def _asset_page(
         findings = matching.list_findings(
             session, principal, asset.organization_id, asset_id=asset_id
         )
+        undecided = matching.list_findings(
+            session,
+            principal,
+            asset.organization_id,
+            asset_id=asset_id,
+            status=matching.FindingStatus.UNDECIDED,
+        )
     return render(
         request,
         "inventory/asset.html",
@@ -119,6 +129,7 @@ def _asset_page(
         asset=asset,
         uploads=uploads,
         findings=findings,
+        undecided=undecided,
         can_manage=policy.allowed(principal, "assets.manage", asset.organization_id),
         active_nav="assets",
         **extra,

@@ -23,6 +23,7 @@ from clearinghouse.knowledge.models import (
     VulnerabilityAlias,
     VulnerabilityEvent,
 )
+from clearinghouse.knowledge.records import normalize_vendor
 
 CHUNK = 400
 
@@ -232,6 +233,39 @@ def briefs(session: Session, vulnerability_ids: Iterable[str]) -> dict[str, Vuln
                 v.withdrawn,
             )
     return out
+
+
+@dataclass(frozen=True)
+class AdvisoryPage:
+    """What an operator is shown of one source record: its pages (ADVISORY references, the
+    document's own first) and its products as the advisory writes them."""
+
+    urls: tuple[str, ...]
+    products: dict[str, str]  # the product as stored (normalized) -> as written
+
+
+def advisory_pages(session: Session, records: Collection[str]) -> dict[str, AdvisoryPage]:
+    """The pages of these source records ("csaf:ICSA-23-103-01#CVE-2023-29054")."""
+    wanted = {tuple(r.split(":", 1)) for r in records if ":" in r}
+    pages: dict[str, AdvisoryPage] = {}
+    for chunk in _chunks(sorted(wanted)):
+        for source, record_id, fields in session.execute(
+            select(SourceRecordRow.source, SourceRecordRow.record_id, SourceRecordRow.fields).where(
+                tuple_(SourceRecordRow.source, SourceRecordRow.record_id).in_(chunk)
+            )
+        ):
+            fields = fields or {}
+            urls = [
+                str(reference["url"])
+                for reference in fields.get("references") or ()
+                if reference.get("type") == "ADVISORY" and reference.get("url")
+            ]
+            written = [str(p.get("product") or "") for p in fields.get("products") or ()]
+            pages[f"{source}:{record_id}"] = AdvisoryPage(
+                tuple(dict.fromkeys(urls)),
+                {normalize_vendor(name)[:500]: name for name in written if name},
+            )
+    return pages
 
 
 def pending_events(session: Session, limit: int) -> list[tuple[int, str, str]]:

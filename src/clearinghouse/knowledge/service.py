@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearinghouse.knowledge.affected import (
+    AdvisoryPage,
     AffectedDevice,
     AffectedEntry,
     VulnerabilityBrief,
+    advisory_pages,
     briefs,
     devices_for,
     entries_for_packages,
@@ -49,6 +51,7 @@ from clearinghouse.knowledge.texts import VulnerabilityText, texts_of
 
 __all__ = [
     "IMPORTERS",
+    "AdvisoryPage",
     "AffectedDevice",
     "AffectedEntry",
     "Cpe",
@@ -58,6 +61,7 @@ __all__ = [
     "UnknownSource",
     "VulnerabilityBrief",
     "VulnerabilityText",
+    "advisory_pages",
     "advisory_vulnerabilities",
     "briefs",
     "device_cpe",

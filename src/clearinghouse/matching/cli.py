@@ -127,8 +127,11 @@ def _print_tables(report: ScanReport) -> None:
                 ["Vulnerability", "Package", "Version", "Fixed in", "KEV", "VEX"],
                 rows,
             )
+    undecided = _print_undecided(report)
     summary = f"Scanned {len(report.results)} file(s), {report.package_count} package(s): "
     summary += f"{found} finding(s)." if found else "no known vulnerabilities."
+    if undecided:
+        summary += f" {undecided} advisory match(es) cannot be decided: check with the vendor."
     console.stderr.print(summary, highlight=False)
     for source in report.results:
         for warning in source.warnings[:5]:
@@ -137,12 +140,36 @@ def _print_tables(report: ScanReport) -> None:
             )
 
 
+def _print_undecided(report: ScanReport) -> int:
+    """The device advisories that cannot be decided, in one table; how many."""
+    rows = [
+        (
+            item.brief.display_id,
+            f"{package.component.name} {package.component.version or ''}".strip(),
+            item.doubt.text,
+            "\n".join(item.doubt.advisories[:2]) or "no link given",
+        )
+        for source in report.results
+        for package in source.packages
+        for item in package.undecided
+    ]
+    if rows:
+        console.print_table(
+            "Cannot decide: advisories that name your devices (check with the vendor)",
+            ["Vulnerability", "Device", "What we could not decide", "Advisory"],
+            rows,
+        )
+    return len(rows)
+
+
 def _print_priorities(report: ScanReport, priorities: Priorities) -> None:
     """One ranked table over every file: what to fix first, by when and why."""
     ranked = sorted(priorities.values(), key=lambda f: f.rank)
     print_findings(ranked, f"{len(ranked)} finding(s), most urgent first")
+    undecided = _print_undecided(report)
     console.stderr.print(
-        f"Scanned {len(report.results)} file(s), {report.package_count} package(s).",
+        f"Scanned {len(report.results)} file(s), {report.package_count} package(s)."
+        + (f" {undecided} advisory match(es) cannot be decided." if undecided else ""),
         highlight=False,
     )
 

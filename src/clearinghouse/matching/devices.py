@@ -12,9 +12,13 @@ a product and the version on its label. They match when:
   device's followed by a parenthesized model or order number;
 - or, when both the device and the advisory give a CPE, the advisory's CPE covers the device's
   in every attribute but the version (see `clearinghouse.knowledge.cpe`);
-- the version is one the advisory lists, or satisfies every constraint of one of its ranges
-  (`*` and "all versions" match any version). Versions compare piece by piece, numbers as
-  numbers, a leading "v" ignored; a version without a digit only matches an equal listed one.
+- the version is one the advisory lists, or in one of its ranges (`*` and "all versions" match
+  any version; see `clearinghouse.matching.firmware_ranges`).
+
+When vendor and product match but no listed version or range decides either way (a range
+written as a date or in words, a bound behind another prefix, a version without a digit), the
+advisory is answered as undecided: the operator is told it names the device, and why we cannot
+tell whether it applies, instead of being told nothing.
 """
 
 from __future__ import annotations
@@ -32,28 +36,16 @@ from clearinghouse.knowledge.service import (
     device_cpe,
     parse_cpe,
 )
+from clearinghouse.matching.firmware_ranges import listed_verdict, range_verdict, version_key
 from clearinghouse.matching.packages import Answer, Hit
 
 AFFECTED_STATUSES = {"known_affected", "first_affected", "last_affected"}
+MAX_RANGE_TEXT = 300  # characters of a range we cannot compare, as the finding keeps it
+MAX_RANGES_KEPT = 10
 _SUFFIXES = re.compile(
     r"\b(inc|incorporated|llc|ltd|limited|gmbh|ag|se|sa|s\.a|co|corp|corporation|company|"
     r"plc|bv|b\.v|nv|oy|ab|as|kg|spa|s\.p\.a|srl|pty|kk)\b\.?"
 )
-# A bound: a version, perhaps behind a letter prefix ("FW14", "R9.90", "QRTB_2.12.7"), with a
-# service pack, update, patch or build written after a space.
-_CONSTRAINT = re.compile(
-    r"(!=|<=|>=|<|>|=)\s*([A-Za-z]*[_\-]?\d[\w.\-+]*(?:\s+(?:SP|Update|Patch|Build)\s*\d+)?)",
-    re.IGNORECASE,
-)
-_PREFIX = re.compile(r"^([A-Za-z][A-Za-z _\-]*?)[ _\-]?(?=\d)")
-_LOWER = frozenset({">", ">="})
-_HOLDS = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
-_PIECES = re.compile(r"\d+|[a-zA-Z]+")
 
 
 def normalize_name(text: str) -> str:
@@ -87,87 +79,6 @@ def product_keys(product: str) -> tuple[str, str]:
     parenthesized model or order number."""
     name = normalize_name(product)
     return compact(name), compact(_base_product(name))
-
-
-Key = tuple[tuple[int, int | str], ...]
-
-
-def version_key(text: str) -> Key | None:
-    """Comparable pieces of a firmware version, or None when it has no digit."""
-    cleaned = text.strip()
-    if cleaned[:1] in "vV":
-        cleaned = cleaned[1:]
-    if not any(c.isdigit() for c in cleaned):
-        return None
-    pieces = _PIECES.findall(cleaned)
-    key = [(1, int(p)) if p.isdigit() else (0, p.lower()) for p in pieces]
-    while key and key[-1] == (1, 0):  # 5.5.0 is 5.5
-        key.pop()
-    return tuple(key)
-
-
-def _prefix(text: str) -> str:
-    """The letters before a version's first digit ("FW" of "FW14"), lower case; "v" is none."""
-    found = _PREFIX.match(text.strip())
-    prefix = found[1].lower().replace("_", "").replace("-", "").replace(" ", "") if found else ""
-    return "" if prefix == "v" else prefix
-
-
-def _keys(version: str, bound: str) -> tuple[Key, Key] | None:
-    """The two versions' comparable keys, or None when they cannot be compared: a bound with a
-    letter prefix ("< FW14") only speaks of versions with the same prefix ("FW12")."""
-    prefix = _prefix(bound)
-    if prefix:
-        if _prefix(version) != prefix:
-            return None
-        version, bound = _PREFIX.sub("", version.strip()), _PREFIX.sub("", bound.strip())
-    key, other = version_key(version), version_key(bound)
-    return None if key is None or other is None else (key, other)
-
-
-def in_range(version: str, expression: str) -> bool:
-    """Is `version` in the range text?
-
-    The constraints are read as the package-url "vers" specification reads them: in version
-    order, a lower bound opens an interval and the next upper bound closes it (an upper bound
-    with none open starts at the lowest version; a lower bound left open runs to the highest),
-    `=` is a single version and `!=` takes one out; the range is the union. A range of one
-    interval (">=1.2|<1.4", "< V5.5.0") is thus every constraint at once, and
-    "vers:generic/<2|>=3" is two intervals, not none. A bound that cannot be compared with the
-    version (no digit, another letter prefix) leaves the range unjudged: no match.
-    """
-    text = expression.strip()
-    if text.lower().startswith("vers:"):
-        text = text.split("/", 1)[1] if "/" in text else ""
-    if text.strip() in ("*", "") or (
-        "all versions" in text.lower() and not _CONSTRAINT.search(text)
-    ):
-        return True
-    constraints = _CONSTRAINT.findall(text)
-    if not constraints:
-        return False
-    bounds: list[tuple[Key, int, str, Key]] = []
-    for operator, bound in constraints:
-        keys = _keys(version, bound)
-        if keys is None:
-            return False
-        key, other = keys
-        if operator == "!=" and key == other:
-            return False
-        bounds.append((other, 0 if operator in _LOWER else 1, operator, key))
-    opened: tuple[str, Key] | None = None
-    for other, _, operator, key in sorted(bounds, key=lambda b: (b[0], b[1])):
-        if operator == "=":
-            if key == other:
-                return True
-        elif operator in _LOWER:
-            opened = opened or (operator, other)
-        elif operator != "!=":
-            above = opened is None or _HOLDS[opened[0]](key, opened[1])
-            if above and _HOLDS[operator](key, other):
-                return True
-            opened = None
-    return opened is not None and _HOLDS[opened[0]](bounds[0][3], opened[1])
 
 
 @dataclass(frozen=True)
@@ -213,15 +124,21 @@ class DeviceMatcher:
         own = _own_cpe(cpe)
         if own is not None and own.version.is_concrete:
             version = str(own.version)
-        evidence: dict[str, list[dict[str, Any]]] = {}
+        affected: dict[str, list[dict[str, Any]]] = {}
+        undecided: dict[str, list[dict[str, Any]]] = {}
         for entry, how in self._candidates(vendor, product, own):
-            found = _version_evidence(entry, version)
-            if found is not None:
+            verdict, found = _version_evidence(entry, version)
+            if verdict is not False:
                 found["matched_by"] = how
-                evidence.setdefault(entry.device.vulnerability_id, []).append(found)
+                chosen = affected if verdict else undecided
+                chosen.setdefault(entry.device.vulnerability_id, []).append(found)
         answer = Answer()
-        for vulnerability_id, found_list in evidence.items():
+        for vulnerability_id, found_list in affected.items():
             answer.hits.append(Hit(vulnerability_id, tuple(found_list), ()))
+        for vulnerability_id, found_list in undecided.items():
+            # Another of the advisory's entries may decide: then it is a finding, not a doubt.
+            if vulnerability_id not in affected:
+                answer.undecided.append(Hit(vulnerability_id, tuple(found_list), ()))
         return answer
 
     def _candidates(
@@ -251,34 +168,41 @@ def _own_cpe(text: str | None) -> Cpe | None:
         return None
 
 
-def _version_evidence(entry: _Product, version: str) -> dict[str, Any] | None:
-    """Why this version is affected by this product entry, or None when it is not."""
+def _version_evidence(entry: _Product, version: str) -> tuple[bool | None, dict[str, Any]]:
+    """Whether this version is affected by this product entry (None: cannot decide), and the
+    evidence: the range that matched, or the listed versions and ranges that could not be
+    compared with it."""
     device = entry.device
-    key = version_key(version)
-    listed = any(
-        version.strip().lower() == v.strip().lower() or (key is not None and version_key(v) == key)
-        for v in device.versions
-    )
-    ranges = [r for r in device.version_ranges if in_range(version, r)]
+    listed = listed_verdict(version, device.versions)
+    verdicts = [(r, range_verdict(version, r)) for r in device.version_ranges]
+    ranges = [r for r, verdict in verdicts if verdict]
     by_cpe = (
         not device.versions
         and not device.version_ranges
         and entry.cpe is not None
         and _cpe_version_covers(entry.cpe.version, version)
     )
-    if not (listed or ranges or by_cpe):
-        return None
-    return {
-        "record": device.record,
-        "product": device.product,
-        "cpe": device.cpe,
-        "listed_version": listed,
-        "range": ranges[0] if ranges else None,
-        "remediations": [
-            {"category": r.get("category"), "details": str(r.get("details", ""))[:300]}
-            for r in device.remediations[:3]
-        ],
-    }
+    found: dict[str, Any] = {"record": device.record, "product": device.product, "cpe": device.cpe}
+    remediations = [
+        {"category": r.get("category"), "details": str(r.get("details", ""))[:300]}
+        for r in device.remediations[:3]
+    ]
+    if listed or ranges or by_cpe:
+        found |= {
+            "listed_version": bool(listed),
+            "range": ranges[0] if ranges else None,
+            "remediations": remediations,
+        }
+        return True, found
+    unreadable = [r for r, verdict in verdicts if verdict is None]
+    if listed is None:
+        own = version_key(version) is None
+        unreadable += [v for v in device.versions if (version_key(v) is None) != own]
+    if not unreadable:
+        return False, found
+    # The advisory author's text, kept short: it is shown, not parsed again.
+    shown = [text[:MAX_RANGE_TEXT] for text in unreadable[:MAX_RANGES_KEPT]]
+    return None, found | {"cannot_compare": shown, "remediations": remediations}
 
 
 def _cpe_version_covers(advisory: CpeValue, version: str) -> bool:

@@ -4,6 +4,11 @@
 vulnerabilities across every asset) and the ones stored for that scope, and opens, reopens,
 closes or updates the difference, writing one event per change. Within its scope it is
 idempotent: run twice, the second run changes nothing.
+
+A wanted finding is either decided (open: an exposure) or undecided (an advisory names the
+device but its versions cannot be compared with the device's). Becoming undecided is an
+"undecided" event, never "opened"; an undecided finding later decided affected is "opened" then,
+with its deadline clock starting that day.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Insert, Table, insert, select, update
@@ -43,6 +49,11 @@ class Wanted:
     held: HeldPackage
     hit: Hit
     vex: dict[str, Any] | None
+    decided: bool = True  # False: the advisory names the device but cannot be decided
+
+    @property
+    def status(self) -> FindingStatus:
+        return FindingStatus.OPEN if self.decided else FindingStatus.UNDECIDED
 
 
 def reconcile(
@@ -73,29 +84,22 @@ def reconcile(
                     "asset_id": key[0],
                     "vulnerability_id": key[1],
                     "component_key": key[2],
-                    "status": FindingStatus.OPEN,
+                    "status": item.status,
                     "opened_at": now,
                     "updated_at": now,
                     **values,
                 }
             )
-            events.append((key, "opened"))
-        elif existing["status"] == FindingStatus.CLOSED:
-            updates.append(
-                {
-                    "id": existing["id"],
-                    "status": FindingStatus.OPEN,
-                    "closed_at": None,
-                    "updated_at": now,
-                    **values,
-                }
-            )
-            events.append((key, "reopened"))
+            events.append((key, "opened" if item.decided else "undecided"))
+        elif existing["status"] != item.status:
+            change = _status_change(existing["status"], item.status, now)
+            updates.append({"id": existing["id"], "updated_at": now, **change, **values})
+            events.append((key, _EVENTS[(existing["status"], item.status)]))
         elif any(existing[name] != value for name, value in values.items()):
             updates.append({"id": existing["id"], "updated_at": now, **values})
             events.append((key, "changed"))
     for key, existing in stored.items():
-        if key not in desired and existing["status"] == FindingStatus.OPEN:
+        if key not in desired and existing["status"] != FindingStatus.CLOSED:
             updates.append(
                 {
                     "id": existing["id"],
@@ -126,6 +130,24 @@ def reconcile(
         )
     counts.update(kind for _, kind in events)
     return counts
+
+
+# The event a change of status writes: (stored status, wanted status) -> kind.
+_EVENTS = {
+    (FindingStatus.CLOSED, FindingStatus.OPEN): "reopened",
+    (FindingStatus.CLOSED, FindingStatus.UNDECIDED): "undecided",
+    (FindingStatus.UNDECIDED, FindingStatus.OPEN): "opened",
+    (FindingStatus.OPEN, FindingStatus.UNDECIDED): "undecided",
+}
+
+
+def _status_change(stored: str, wanted: FindingStatus, now: datetime) -> dict[str, Any]:
+    """The columns a change of status sets. A finding that was only undecided becomes an
+    exposure now: its deadlines count from today, not from when the advisory was unreadable."""
+    change: dict[str, Any] = {"status": wanted, "closed_at": None}
+    if stored == FindingStatus.UNDECIDED and wanted == FindingStatus.OPEN:
+        change["opened_at"] = now
+    return change
 
 
 def move_to_survivors(session: Session, moved: dict[str, str], cause: str) -> Counter[str]:
@@ -166,7 +188,7 @@ def move_to_survivors(session: Session, moved: dict[str, str], cause: str) -> Co
     for row in old_rows:
         target = (row.asset_id, moved[row.vulnerability_id], row.component_key)
         if target in taken:
-            if row.status != FindingStatus.OPEN:
+            if row.status == FindingStatus.CLOSED:
                 continue
             change = {"status": FindingStatus.CLOSED, "closed_at": now}
         else:
@@ -196,7 +218,7 @@ def _values(item: Wanted) -> dict[str, Any]:
         "component_version": item.held.version[:200],
         "ecosystem": item.held.ecosystem,
         "purl": item.held.purl,
-        "evidence": {"matched": list(item.hit.evidence)},
+        "evidence": {("matched" if item.decided else "cannot_decide"): list(item.hit.evidence)},
         "fixed_versions": list(item.hit.fixed_versions),
         "vex_status": vex.get("status"),
         "vex_justification": vex.get("justification"),

@@ -12,7 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from clearinghouse import __version__
-from clearinghouse.matching.scan import PackageFinding, PackageResult, ScanReport
+from clearinghouse.matching.scan import (
+    PackageFinding,
+    PackageResult,
+    ScanReport,
+    UndecidedFinding,
+)
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 CYCLONEDX_SCHEMA = "http://cyclonedx.org/schema/bom-1.6.schema.json"
@@ -54,6 +59,16 @@ def _vulnerability(finding: PackageFinding) -> dict[str, Any]:
     return out
 
 
+def _undecided(item: UndecidedFinding) -> dict[str, Any]:
+    return {
+        "id": item.brief.display_id,
+        "aliases": list(item.brief.aliases),
+        "summary": item.brief.summary,
+        **item.doubt.model_dump(),
+        "matched": list(item.hit.evidence),
+    }
+
+
 def to_json(report: ScanReport) -> dict[str, Any]:
     return {
         "results": [
@@ -65,6 +80,11 @@ def to_json(report: ScanReport) -> dict[str, Any]:
                         "package": _package(package),
                         "vulnerabilities": [_vulnerability(f) for f in package.findings],
                         **({"problems": package.problems} if package.problems else {}),
+                        **(
+                            {"cannot_decide": [_undecided(u) for u in package.undecided]}
+                            if package.undecided
+                            else {}
+                        ),
                     }
                     for package in source.packages
                 ],

@@ -46,6 +46,8 @@ class Hit:
 class Answer:
     hits: list[Hit] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # ranges that could not be evaluated
+    # Advisories that name the device but whose versions cannot be compared with its own.
+    undecided: list[Hit] = field(default_factory=list)
 
 
 class PackageMatcher:

@@ -4,7 +4,8 @@ Files are found (a folder is walked for the file names the parsers know), parsed
 packages looked up with a few set-based queries, and every package version evaluated with the
 knowledge base's exact version rules. VEX statements in the scanned files are honoured: a
 vulnerability they declare `not_affected` or `fixed` for a component is shown as such and does
-not count as found.
+not count as found. A device advisory that names a device but cannot be decided for its version
+is shown apart, with the reason, and does not count as found either.
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ from clearinghouse.inventory.service import (
 )
 from clearinghouse.knowledge.service import (
     VulnerabilityBrief,
+    advisory_pages,
     briefs,
     devices_for,
     entries_for_packages,
 )
 from clearinghouse.matching.devices import DeviceMatcher, vendor_prefix
 from clearinghouse.matching.packages import Hit, PackageMatcher, package_key
+from clearinghouse.matching.schemas import Doubt
+from clearinghouse.matching.undecided import doubt_of, records_of
 from clearinghouse.matching.vex import speaks_about
 
 # Folders that hold other projects' files or caches, not the project's own inventory.
@@ -51,12 +55,23 @@ class PackageFinding:
         return self.vex is not None and self.vex.status in SUPPRESSING_VEX
 
 
+@dataclass(frozen=True)
+class UndecidedFinding:
+    """An advisory that names the device but cannot be decided for its version."""
+
+    hit: Hit
+    brief: VulnerabilityBrief
+    doubt: Doubt
+
+
 @dataclass
 class PackageResult:
     component: Component
     hits: list[Hit] = field(default_factory=list)  # what matched, before the briefs are read
     findings: list[PackageFinding] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    undecided_hits: list[Hit] = field(default_factory=list)
+    undecided: list[UndecidedFinding] = field(default_factory=list)  # not counted as found
 
 
 @dataclass
@@ -116,22 +131,36 @@ def scan(session: Session, paths: Sequence[Path]) -> ScanReport:
     matcher = matcher_for(session, components)
     devices = device_matcher_for(session, components)
     results = [_source_result(str(file), inventory, matcher, devices) for file, inventory in parsed]
-    hit_ids = {
-        hit.vulnerability_id
-        for source in results
-        for package in source.packages
-        for hit in package.hits
-    }
-    known = briefs(session, hit_ids)
-    for source in results:
-        for package in source.packages:
-            package.findings = [
-                PackageFinding(hit, known[hit.vulnerability_id], None)
-                for hit in package.hits
-                if hit.vulnerability_id in known
-            ]
+    packages = [package for source in results for package in source.packages]
+    hits = [hit for package in packages for hit in (*package.hits, *package.undecided_hits)]
+    known = briefs(session, {hit.vulnerability_id for hit in hits})
+    for package in packages:
+        package.findings = [
+            PackageFinding(hit, known[hit.vulnerability_id], None)
+            for hit in package.hits
+            if hit.vulnerability_id in known
+        ]
+    _read_undecided(session, packages, known)
     _apply_vex(results, parsed)
     return ScanReport(results, errors)
+
+
+def _read_undecided(
+    session: Session, packages: list[PackageResult], known: dict[str, VulnerabilityBrief]
+) -> None:
+    """Say why each undecided device advisory cannot be decided, with its pages."""
+    evidence = [{"cannot_decide": list(h.evidence)} for p in packages for h in p.undecided_hits]
+    pages = advisory_pages(session, {r for e in evidence for r in records_of(e)})
+    for package in packages:
+        package.undecided = [
+            UndecidedFinding(
+                hit,
+                known[hit.vulnerability_id],
+                doubt_of({"cannot_decide": list(hit.evidence)}, package.component.version, pages),
+            )
+            for hit in package.undecided_hits
+            if hit.vulnerability_id in known
+        ]
 
 
 def matcher_for(session: Session, components: Iterable[Component]) -> PackageMatcher:
@@ -162,7 +191,8 @@ def _source_result(
             result.hits = answer.hits
             result.problems = list(answer.problems)
         elif named is not None and component.version:
-            result.hits = devices.answer(*named, component.version, component.cpe).hits
+            answer = devices.answer(*named, component.version, component.cpe)
+            result.hits, result.undecided_hits = answer.hits, answer.undecided
         packages.append(result)
     return SourceResult(path, inventory.format_id, packages, inventory.warnings)
 

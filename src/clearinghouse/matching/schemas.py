@@ -11,6 +11,15 @@ from clearinghouse.knowledge.service import VulnerabilityBrief
 from clearinghouse.matching.models import Finding
 
 
+class Doubt(BaseModel):
+    """Why an advisory that names a device cannot be decided for its version."""
+
+    text: str  # the plain sentence
+    product: str | None  # as the advisory writes it
+    ranges: list[str]  # the advisory's version text we could not compare
+    advisories: list[str]  # the advisory's pages
+
+
 class FindingOut(BaseModel):
     id: int
     asset_id: str
@@ -28,12 +37,15 @@ class FindingOut(BaseModel):
     evidence: dict[str, Any]
     vex_status: str | None
     vex_justification: str | None
-    status: str
+    status: str  # open, closed, or undecided: an advisory names the device, cannot be decided
     opened_at: datetime
     closed_at: datetime | None
+    cannot_decide: Doubt | None = None  # an undecided finding: why, in plain words
 
     @classmethod
-    def from_row(cls, row: Finding, brief: VulnerabilityBrief | None) -> FindingOut:
+    def from_row(
+        cls, row: Finding, brief: VulnerabilityBrief | None, doubt: Doubt | None = None
+    ) -> FindingOut:
         return cls(
             id=row.id,
             asset_id=row.asset_id,
@@ -54,4 +66,5 @@ class FindingOut(BaseModel):
             status=row.status,
             opened_at=row.opened_at,
             closed_at=row.closed_at,
+            cannot_decide=doubt,
         )

@@ -24,16 +24,16 @@ from clearinghouse.knowledge import service as knowledge
 from clearinghouse.matching.devices import (
     AFFECTED_STATUSES,
     DeviceMatcher,
-    in_range,
     normalize_name,
     product_keys,
     vendor_prefix,
-    version_key,
 )
 from clearinghouse.matching.findings import Wanted, move_to_survivors, reconcile
+from clearinghouse.matching.firmware_ranges import in_range, version_key
 from clearinghouse.matching.models import Finding, FindingStatus
 from clearinghouse.matching.packages import Hit, PackageMatcher, package_key
 from clearinghouse.matching.schemas import FindingOut
+from clearinghouse.matching.undecided import doubt_of, records_of
 from clearinghouse.matching.vex import speaks_about
 
 EVENT_BATCH = 2000
@@ -52,10 +52,8 @@ def refresh_assets(session: Session, asset_ids: Collection[str], cause: str) -> 
         held = inventory.held_by_assets(session, chunk)
         # One matcher for the whole run, so each package@version is evaluated once.
         matcher = matcher_for(session, held, matcher)
-        found = _package_hits(held, matcher) + _device_hits(
-            session, inventory.held_devices_by_assets(session, chunk)
-        )
-        wanted = _wanted(session, found, chunk)
+        devices, undecided = _device_hits(session, inventory.held_devices_by_assets(session, chunk))
+        wanted = _wanted(session, _package_hits(held, matcher) + devices, chunk, undecided)
         counts += reconcile(session, wanted, assets=set(chunk), cause=cause)
     return counts
 
@@ -83,11 +81,14 @@ def fan_out(session: Session, vulnerability_ids: Collection[str], cause: str) ->
     live = [e for e in entries if e.vulnerability_id in chosen]
     held = inventory.held_packages(session, keys)
     found = _package_hits(held, PackageMatcher(live, keys))
+    undecided: list[tuple[inventory.HeldPackage, Hit]] = []
     prefixes = {vendor_prefix(v) for v in knowledge.vendors_of(session, chosen)}
     if prefixes:
         devices = inventory.held_devices(session, prefixes)
-        found += _device_hits(session, devices, chosen)
-    wanted = _wanted(session, found, {h.asset_id for h, _ in found})
+        hits, undecided = _device_hits(session, devices, chosen)
+        found += hits
+    assets = {h.asset_id for h, _ in found + undecided}
+    wanted = _wanted(session, found, assets, undecided)
     return moved + reconcile(session, wanted, vulnerabilities=chosen, cause=cause)
 
 
@@ -101,36 +102,49 @@ def _package_hits(
     ]
 
 
+HeldHits = list[tuple[inventory.HeldPackage, Hit]]
+
+
 def _device_hits(
     session: Session,
     devices: list[inventory.HeldPackage],
     only: Collection[str] | None = None,
-) -> list[tuple[inventory.HeldPackage, Hit]]:
+) -> tuple[HeldHits, HeldHits]:
+    """The advisories that affect these devices, and those that name them but whose versions
+    cannot be compared with theirs."""
     if not devices:
-        return []
+        return [], []
     prefixes = {vendor_prefix(d.lookup_name.split("|", 1)[0]) for d in devices}
     matcher = DeviceMatcher(knowledge.devices_for(session, prefixes, only))
-    found = []
+    found: HeldHits = []
+    undecided: HeldHits = []
     for item in devices:
         vendor, product = item.lookup_name.split("|", 1)
-        hits = matcher.answer(vendor, product, item.version, item.cpe).hits
-        found += [(item, hit) for hit in hits]
-    return found
+        answer = matcher.answer(vendor, product, item.version, item.cpe)
+        found += [(item, hit) for hit in answer.hits]
+        undecided += [(item, hit) for hit in answer.undecided]
+    return found, undecided
 
 
 def _wanted(
-    session: Session,
-    found: list[tuple[inventory.HeldPackage, Hit]],
-    asset_ids: Collection[str],
+    session: Session, found: HeldHits, asset_ids: Collection[str], undecided: HeldHits
 ) -> list[Wanted]:
-    vex = inventory.vex_of_assets(session, asset_ids) if found else {}
+    """The findings that should be open, and the undecided ones, each with the asset's own VEX
+    statement about it (an operator who asked the vendor can record the answer that way)."""
+    every = [(item, hit, True) for item, hit in found] + [(i, h, False) for i, h in undecided]
+    vex = inventory.vex_of_assets(session, asset_ids) if every else {}
     names: dict[str, set[str]] = {}
     if vex:
-        briefs = knowledge.briefs(session, {hit.vulnerability_id for _, hit in found})
+        briefs = knowledge.briefs(session, {hit.vulnerability_id for _, hit, _ in every})
         names = {v: {b.display_id, *b.aliases} for v, b in briefs.items()}
     return [
-        Wanted(item, hit, _statement(vex.get(item.asset_id), names.get(hit.vulnerability_id), item))
-        for item, hit in found
+        Wanted(
+            item,
+            hit,
+            _statement(vex.get(item.asset_id), names.get(hit.vulnerability_id), item),
+            decided,
+        )
+        for item, hit, decided in every
     ]
 
 
@@ -181,11 +195,26 @@ def list_findings(
         query = query.where(Finding.status == status)
     rows = list(session.scalars(query.order_by(Finding.opened_at.desc(), Finding.id).limit(limit)))
     briefs = knowledge.briefs(session, {f.vulnerability_id for f in rows})
-    return [FindingOut.from_row(f, briefs.get(f.vulnerability_id)) for f in rows]
+    undecided = [f for f in rows if f.status == FindingStatus.UNDECIDED]
+    # The advisory's page is what the operator takes to the vendor: read for undecided only.
+    pages = knowledge.advisory_pages(
+        session, {r for f in undecided for r in records_of(f.evidence or {})}
+    )
+    return [
+        FindingOut.from_row(
+            f,
+            briefs.get(f.vulnerability_id),
+            doubt_of(f.evidence or {}, f.component_version, pages)
+            if f.status == FindingStatus.UNDECIDED
+            else None,
+        )
+        for f in rows
+    ]
 
 
 __all__ = [
     "AFFECTED_STATUSES",
+    "FindingStatus",
     "fan_out",
     "in_range",
     "list_findings",

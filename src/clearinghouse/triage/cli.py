@@ -93,6 +93,22 @@ def print_plan(plan: Plan, with_findings: bool) -> None:
                 for s in plan.not_fixable
             ),
         )
+    if plan.cannot_decide:
+        console.print_table(
+            "Cannot decide: advisories that name your devices (check with the vendor; "
+            "not counted below)",
+            ["Asset", "Device", "Vulnerability", "What we could not decide", "Advisory"],
+            (
+                (
+                    c.asset_name,
+                    f"{c.component_name} {c.component_version or ''}".strip(),
+                    c.vulnerability,
+                    c.cannot_decide.text,
+                    "\n".join(c.cannot_decide.advisories[:2]) or "no link given",
+                )
+                for c in plan.cannot_decide
+            ),
+        )
     if with_findings:
         print_findings(plan.findings, "Every open finding, ranked")
     counts = Counter(f.bod for f in plan.findings)
@@ -101,7 +117,13 @@ def print_plan(plan: Plan, with_findings: bool) -> None:
     console.stderr.print(
         f"{len(plan.findings)} open finding(s), {exploited} known exploited; "
         f"due {summary}."
-        + (f" {plan.suppressed_by_vex} set aside by VEX." if plan.suppressed_by_vex else ""),
+        + (f" {plan.suppressed_by_vex} set aside by VEX." if plan.suppressed_by_vex else "")
+        + (
+            f" {len(plan.cannot_decide)} advisory match(es) cannot be decided: check with "
+            "the vendor."
+            if plan.cannot_decide
+            else ""
+        ),
         highlight=False,
     )
 

@@ -35,7 +35,7 @@ from clearinghouse.triage.device_fixes import DEVICE, DeviceFix, device_fix
 from clearinghouse.triage.facts import MAX_ADVICE, Known, knowledge_of
 from clearinghouse.triage.overrides import overrides_of
 from clearinghouse.triage.ranking import ranked, triaged
-from clearinghouse.triage.schemas import Plan, TriagedFinding
+from clearinghouse.triage.schemas import CannotDecide, Plan, TriagedFinding
 from clearinghouse.triage.upgrades import Advice
 
 SUPPRESSING_VEX = frozenset({"not_affected", "fixed"})
@@ -186,6 +186,14 @@ def _plan(
         session, actor, organization_id, asset_id=asset.id if asset else None, limit=EVERY
     )
     kept = [f for f in everything if (f.vex_status or "") not in SUPPRESSING_VEX]
+    undecided = matching.list_findings(
+        session,
+        actor,
+        organization_id,
+        asset_id=asset.id if asset else None,
+        status=matching.FindingStatus.UNDECIDED,
+        limit=EVERY,
+    )
     findings, known, devices = _decide_all(session, actor, kept, assets, organization.sector)
     by_id = {f.id: f for f in kept}
     advice: dict[str, Advice] = {}
@@ -212,7 +220,33 @@ def _plan(
         not_fixable=stuck,
         findings=findings,
         suppressed_by_vex=len(everything) - len(kept),
+        cannot_decide=_cannot_decide(undecided, assets),
     )
+
+
+def _cannot_decide(
+    undecided: Sequence[FindingOut], assets: Mapping[str, AssetOut]
+) -> list[CannotDecide]:
+    """The advisories that name a device but cannot be decided for its version, by asset and
+    device; one the operator has answered with a VEX statement (not affected, fixed) is left out."""
+    out = []
+    for finding in undecided:
+        doubt = finding.cannot_decide
+        if doubt is None or (finding.vex_status or "") in SUPPRESSING_VEX:
+            continue
+        out.append(
+            CannotDecide(
+                asset_id=finding.asset_id,
+                asset_name=assets[finding.asset_id].name if finding.asset_id in assets else None,
+                finding_id=finding.id,
+                vulnerability=finding.vulnerability,
+                summary=finding.summary,
+                component_name=finding.component_name,
+                component_version=finding.component_version,
+                cannot_decide=doubt,
+            )
+        )
+    return sorted(out, key=lambda c: (c.asset_name or "", c.component_name, c.vulnerability))
 
 
 def plan_for_asset(

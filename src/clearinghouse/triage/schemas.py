@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from clearinghouse.matching.schemas import Doubt
 from clearinghouse.triage.points import Point
 
 
@@ -103,6 +104,21 @@ class NotFixable(BaseModel):
     advisories: list[str]
 
 
+class CannotDecide(BaseModel):
+    """An advisory names this device, but its affected versions cannot be compared with the
+    device's version (a date, words, another prefix): not an exposure, so it raises no
+    priority, but shown so that the operator can ask the vendor."""
+
+    asset_id: str
+    asset_name: str | None
+    finding_id: int
+    vulnerability: str  # the display id
+    summary: str | None
+    component_name: str  # the device's label in its device list
+    component_version: str | None
+    cannot_decide: Doubt  # the sentence, the advisory's product, ranges and pages
+
+
 class Plan(BaseModel):
     scope: Literal["asset", "organization"]
     organization_id: str
@@ -115,6 +131,11 @@ class Plan(BaseModel):
     not_fixable: list[NotFixable]
     findings: list[TriagedFinding]
     suppressed_by_vex: int = Field(0, description="open findings a VEX statement sets aside")
+    cannot_decide: list[CannotDecide] = Field(
+        default_factory=list,
+        description="advisories that name a device but cannot be decided for its version; "
+        "not counted in the findings or the upgrades",
+    )
 
 
 class OverrideIn(BaseModel):
