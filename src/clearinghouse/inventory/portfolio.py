@@ -7,16 +7,15 @@ of some packages across every organization (fan-out of a changed vulnerability).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from clearinghouse.db import in_chunks
 from clearinghouse.inventory.models import Asset, ComponentRow, InventoryUpload
-
-CHUNK = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +30,6 @@ class HeldPackage:
     version: str
     purl: str | None
     cpe: str | None = None  # a device's own CPE, when its list or SBOM gives one
-
-
-def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
 
 
 def _query() -> Any:
@@ -57,7 +51,7 @@ def _query() -> Any:
 
 def held_by_assets(session: Session, asset_ids: Collection[str]) -> list[HeldPackage]:
     found: list[HeldPackage] = []
-    for chunk in _chunks(sorted(asset_ids)):
+    for chunk in in_chunks(sorted(asset_ids)):
         found += [
             HeldPackage(*row)
             for row in session.execute(_query().where(ComponentRow.asset_id.in_(chunk)))
@@ -68,7 +62,7 @@ def held_by_assets(session: Session, asset_ids: Collection[str]) -> list[HeldPac
 def held_packages(session: Session, keys: Collection[tuple[str, str]]) -> list[HeldPackage]:
     """Every current component of these (ecosystem, lookup name) packages, in every asset."""
     found: list[HeldPackage] = []
-    for chunk in _chunks(sorted(keys)):
+    for chunk in in_chunks(sorted(keys)):
         rows = session.execute(
             _query().where(tuple_(ComponentRow.ecosystem, ComponentRow.lookup_name).in_(chunk))
         )
@@ -79,7 +73,7 @@ def held_packages(session: Session, keys: Collection[tuple[str, str]]) -> list[H
 def vex_of_assets(session: Session, asset_ids: Collection[str]) -> dict[str, list[dict[str, Any]]]:
     """The VEX statements of each asset's current upload."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for chunk in _chunks(sorted(asset_ids)):
+    for chunk in in_chunks(sorted(asset_ids)):
         for asset_id, vex in session.execute(
             select(InventoryUpload.asset_id, InventoryUpload.vex).where(
                 InventoryUpload.asset_id.in_(chunk), InventoryUpload.current.is_(True)
@@ -120,7 +114,7 @@ def _devices(rows: Any) -> list[HeldPackage]:
 def held_devices_by_assets(session: Session, asset_ids: Collection[str]) -> list[HeldPackage]:
     """Devices (vendor, product, version) the assets hold; `lookup_name` is vendor|product."""
     found: list[HeldPackage] = []
-    for chunk in _chunks(sorted(asset_ids)):
+    for chunk in in_chunks(sorted(asset_ids)):
         found += _devices(session.execute(_device_query().where(ComponentRow.asset_id.in_(chunk))))
     return found
 
@@ -128,7 +122,7 @@ def held_devices_by_assets(session: Session, asset_ids: Collection[str]) -> list
 def held_devices(session: Session, vendor_prefixes: Collection[str]) -> list[HeldPackage]:
     """Devices of vendors whose (normalized) name starts with one of the prefixes, everywhere."""
     found: list[HeldPackage] = []
-    for chunk in _chunks(sorted(vendor_prefixes)):
+    for chunk in in_chunks(sorted(vendor_prefixes)):
         condition = or_(*(ComponentRow.vendor_key.startswith(p, autoescape=True) for p in chunk))
         found += _devices(session.execute(_device_query().where(condition)))
     return found

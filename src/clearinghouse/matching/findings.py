@@ -22,12 +22,11 @@ from typing import Any
 from sqlalchemy import Insert, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from clearinghouse.db import Base, utcnow
+from clearinghouse.db import Base, in_chunks, utcnow
 from clearinghouse.inventory.service import HeldPackage
 from clearinghouse.matching.models import Finding, FindingEvent, FindingStatus
 from clearinghouse.matching.packages import Hit
 
-CHUNK = 400
 FindingKey = tuple[str, str, str]  # (asset, vulnerability, component key)
 
 
@@ -163,7 +162,7 @@ def move_to_survivors(session: Session, moved: dict[str, str], cause: str) -> Co
     columns = (Finding.id, Finding.organization_id, Finding.asset_id, Finding.vulnerability_id)
     old_rows = [
         row
-        for chunk in _chunks(sorted(moved))
+        for chunk in in_chunks(sorted(moved))
         for row in session.execute(
             select(*columns, Finding.component_key, Finding.status).where(
                 Finding.vulnerability_id.in_(chunk)
@@ -174,7 +173,7 @@ def move_to_survivors(session: Session, moved: dict[str, str], cause: str) -> Co
         return counts
     taken = {
         (asset, vulnerability, component)
-        for chunk in _chunks(sorted({row.asset_id for row in old_rows}))
+        for chunk in in_chunks(sorted({row.asset_id for row in old_rows}))
         for asset, vulnerability, component in session.execute(
             select(Finding.asset_id, Finding.vulnerability_id, Finding.component_key).where(
                 Finding.asset_id.in_(chunk),
@@ -253,10 +252,10 @@ def _stored(
     found: dict[FindingKey, dict[str, Any]] = {}
     filters = []
     if assets is not None:
-        filters += [Finding.asset_id.in_(chunk) for chunk in _chunks(sorted(assets))]
+        filters += [Finding.asset_id.in_(chunk) for chunk in in_chunks(sorted(assets))]
     if vulnerabilities is not None:
         filters += [
-            Finding.vulnerability_id.in_(chunk) for chunk in _chunks(sorted(vulnerabilities))
+            Finding.vulnerability_id.in_(chunk) for chunk in in_chunks(sorted(vulnerabilities))
         ]
     for condition in filters:
         for row in session.execute(select(*columns).where(condition)):
@@ -273,7 +272,7 @@ def _stored(
 def _ids(session: Session, keys: set[FindingKey]) -> dict[FindingKey, tuple[int, str]]:
     out: dict[FindingKey, tuple[int, str]] = {}
     assets = sorted({k[0] for k in keys})
-    for chunk in _chunks(assets):
+    for chunk in in_chunks(assets):
         for finding_id, org, asset, vulnerability, component in session.execute(
             select(
                 Finding.id,
@@ -286,8 +285,3 @@ def _ids(session: Session, keys: set[FindingKey]) -> dict[FindingKey, tuple[int,
             if (asset, vulnerability, component) in keys:
                 out[(asset, vulnerability, component)] = (finding_id, org)
     return out
-
-
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
