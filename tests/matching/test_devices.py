@@ -135,6 +135,16 @@ def test_firmware_ranges(version: str, expression: str, expected: bool):
         ("4.5.1", ">=4.0|<4.5.x", False),
         ("6.0", ">= 6.x | <= 10.x", True),
         ("11.0", ">= 6.x | <= 10.x", False),
+        # "=<" is written for "<=" (the boundary itself is affected), "=>" for ">=".
+        ("4.6.20304", "=< 4.6.20304", True),
+        ("4.6.20304.9", "=< 4.6.20304.x", True),
+        ("4.6.20305", "=< 4.6.20304.x", False),
+        ("4.0", "=> 4.0", True),
+        # "Ver.2.60" is version 2.60 (IDEC's and Contec's advisories), on either side.
+        ("2.60", "<=Ver.2.60", True),
+        ("2.70", "<=Ver.2.60", False),
+        ("Ver.2.50", "<=Ver.2.60", True),
+        ("V2.61", "<=Ver.2.60", False),
     ],
 )
 def test_range_verdicts(version: str, expression: str, expected: bool | None):

@@ -23,7 +23,10 @@ MAX_DIGITS = 40  # digits of one version piece; build dates and serials are far 
 # A bound: a version, perhaps behind a letter prefix ("FW14", "R9.90", "QRTB_2.12.7"), with a
 # service pack, update, patch or build written after a space.
 _BOUND = r"[A-Za-z]*[_\-]?\d[\w.\-+]*(?:\s+(?:SP|Update|Patch|Build)\s*\d+)?"
-_CONSTRAINT = re.compile(rf"(!=|<=|>=|<|>|=)\s*({_BOUND})", re.IGNORECASE)
+_CONSTRAINT = re.compile(rf"(!=|<=|>=|=<|=>|<|>|=)\s*({_BOUND})", re.IGNORECASE)
+_SAME_OPERATOR = {"=<": "<=", "=>": ">="}  # "=< 4.6" is written, and meant, as "<= 4.6"
+# "Ver.2.60" (Japanese vendors' advisories) is version 2.60, as "V2.60" is.
+_VER_DOT = re.compile(r"\bver\.\s*(?=\d)", re.IGNORECASE)
 _BARE_VERSION = re.compile(rf"^{_BOUND}$", re.IGNORECASE)
 _PREFIX = re.compile(r"^([A-Za-z][A-Za-z _\-]*?)[ _\-]?(?=\d)")
 _LOWER = frozenset({">", ">="})
@@ -37,12 +40,16 @@ _PIECES = re.compile(r"\d+|[a-zA-Z]+")
 _INNER_X = re.compile(r"(?:^|[._\-])[xX](?:[._\-]|$)|[xX]{2,}")
 
 
+def _bare(text: str) -> str:
+    """The version without its leading "v" or "Ver." ("V5.5" and "Ver.5.5" are 5.5)."""
+    cleaned = _VER_DOT.sub("", text.strip(), count=1)
+    return cleaned[1:] if cleaned[:1] in "vV" else cleaned
+
+
 def version_key(text: str) -> Key | None:
     """Comparable pieces of a firmware version, or None when it has no digit, or a number too
     long to be a version piece (Python refuses to read one of thousands of digits)."""
-    cleaned = text.strip()
-    if cleaned[:1] in "vV":
-        cleaned = cleaned[1:]
+    cleaned = _bare(text)
     if not any(c.isdigit() for c in cleaned):
         return None
     pieces = _PIECES.findall(cleaned)
@@ -64,8 +71,7 @@ def prefix_of(text: str) -> str:
 def _following(text: str) -> Key | None:
     """The first version after every "text.x" ("5.0" gives 5.1), or None when the last piece
     is not a number."""
-    cleaned = text.strip()
-    pieces = _PIECES.findall(cleaned[1:] if cleaned[:1] in "vV" else cleaned)
+    pieces = _PIECES.findall(_bare(text))
     if not pieces or not pieces[-1].isdigit() or len(pieces[-1]) > MAX_DIGITS:
         return None
     return version_key(".".join([*pieces[:-1], str(int(pieces[-1]) + 1)]))
@@ -118,7 +124,7 @@ def _text(expression: str) -> str:
     text = expression.strip()
     if text.lower().startswith("vers:"):
         text = text.split("/", 1)[1] if "/" in text else ""
-    return text.strip()
+    return _VER_DOT.sub("", text.strip())
 
 
 def means_any_version(expression: str) -> bool:
@@ -134,7 +140,7 @@ def constraints(expression: str) -> list[tuple[str, str]]:
     text = _text(expression)
     found: list[tuple[str, str]] = _CONSTRAINT.findall(text)
     if found:
-        return found
+        return [(_SAME_OPERATOR.get(operator, operator), bound) for operator, bound in found]
     pieces = [piece.strip() for piece in text.split("|")]
     if pieces and all(_BARE_VERSION.match(piece) for piece in pieces):
         return [("=", piece) for piece in pieces]
