@@ -120,10 +120,6 @@ def statements_of(
     return tuple(found)
 
 
-def _vendor_key(vendor: str) -> str:
-    return "".join(c for c in matching.normalize_name(vendor) if c.isalnum())
-
-
 def _related(
     evidence: Mapping[str, Any], statements: Sequence[ProductStatement]
 ) -> list[ProductStatement]:
@@ -135,11 +131,11 @@ def _related(
         keys = matching.product_keys(match["product"])
         for s in statements:
             if s.record == match.get("record") and matching.product_keys(s.product) == keys:
-                wanted.add((_vendor_key(s.vendor), keys[1]))
+                wanted.add((matching.name_key(s.vendor), keys[1]))
     return [
         s
         for s in statements
-        if (_vendor_key(s.vendor), matching.product_keys(s.product)[1]) in wanted
+        if (matching.name_key(s.vendor), matching.product_keys(s.product)[1]) in wanted
     ]
 
 
@@ -160,9 +156,7 @@ def _named_versions(statement: ProductStatement) -> Iterable[str]:
         if remediation.get("kind", "remediation") != "remediation":
             continue
         text = _text(remediation)
-        names_product = base and base in "".join(
-            c for c in matching.normalize_name(text) if c.isalnum()
-        )
+        names_product = base and base in matching.name_key(text)
         if remediation.get("category") == "vendor_fix" or names_product:
             yield from _NAMED.findall(text)
             if after_name is not None:
