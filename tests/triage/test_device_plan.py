@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from clearinghouse import db
@@ -15,8 +17,9 @@ from clearinghouse.inventory.schemas import AssetIn
 from clearinghouse.knowledge import service as knowledge
 from clearinghouse.matching import service as matching
 from clearinghouse.runtime import Runtime
-from clearinghouse.triage import exports
-from clearinghouse.triage.device_fixes import ProductStatement, device_fix, device_order
+from clearinghouse.triage import exports, plans
+from clearinghouse.triage import service as triage
+from clearinghouse.triage.device_fixes import DeviceFix, ProductStatement, device_fix, device_order
 from tests.identity_world import ORIGIN, World, sign_in
 from tests.shared_data import shared_file
 from tests.triage.test_plan import plan_of
@@ -157,3 +160,27 @@ def test_device_versions_compare_piece_by_piece() -> None:
     assert device_order("V5.5.0", "5.5") == 0
     assert device_order("2024.2", "2023.3") > 0
     assert device_order("firmware", "1.0") > 0  # unreadable ones last
+
+
+def test_a_fleet_of_one_model_works_out_each_fix_once_per_plan(
+    runtime: Runtime, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two wards with the same PACS server: 13 advisories x 2 devices, 13 fixes to work out,
+    in every plan afresh (an advisory may change between two plans)."""
+    knowledge.import_feed(runtime.sessions, "csaf", DEMO_DEVICE_ADVISORIES)
+    listing = b"vendor,product,version,name\nPhilips,Vue PACS,12.2.1.5,PACS server\n"
+    wards = [_devices(runtime, world, f"Ward {n}", listing) for n in (1, 2)]
+    worked: list[str | None] = []
+
+    def counted(evidence: Any, version: str | None, statements: Any) -> DeviceFix | None:
+        worked.append(version)
+        return device_fix(evidence, version, statements)
+
+    monkeypatch.setattr(plans, "device_fix", counted)
+    for _ in range(2):
+        with runtime.sessions() as session:
+            plan = triage.plan_for_organization(session, CLI, world.organizations["hospital"])
+        findings = [f for f in plan.findings if f.asset_id in wards]
+        assert len(findings) == 26
+        assert {tuple(f.fixed_versions) for f in findings} == {("12.2.8.410",)}
+    assert worked == ["12.2.1.5"] * (2 * 13)

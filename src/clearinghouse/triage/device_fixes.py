@@ -120,17 +120,27 @@ def statements_of(
     return tuple(found)
 
 
+def matched_products(evidence: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The (record, product) pairs a device finding's matching evidence names: all that
+    `device_fix` reads of it."""
+    return tuple(
+        (match["record"], match["product"])
+        for match in evidence.get("matched") or ()
+        if isinstance(match, Mapping)
+        and isinstance(match.get("record"), str)
+        and isinstance(match.get("product"), str)
+    )
+
+
 def _related(
     evidence: Mapping[str, Any], statements: Sequence[ProductStatement]
 ) -> list[ProductStatement]:
     """The statements about the product that matched: same vendor, same product."""
     wanted: set[tuple[str, str]] = set()
-    for match in evidence.get("matched") or ():
-        if not isinstance(match, Mapping) or not isinstance(match.get("product"), str):
-            continue
-        keys = matching.product_keys(match["product"])
+    for record, product in matched_products(evidence):
+        keys = matching.product_keys(product)
         for s in statements:
-            if s.record == match.get("record") and matching.product_keys(s.product) == keys:
+            if s.record == record and matching.product_keys(s.product) == keys:
                 wanted.add((matching.name_key(s.vendor), keys[1]))
     return [
         s
