@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from clearinghouse.demo import DEMO_DEVICE_ADVISORIES, DEMO_INVENTORIES
 from clearinghouse.identity.policy import Principal
 from clearinghouse.knowledge import service as knowledge
 from clearinghouse.runtime import Runtime
-from clearinghouse.triage import exports, service
-from clearinghouse.triage.device_fixes import ProductStatement, device_fix, device_order
+from clearinghouse.triage import exports, plans, service
+from clearinghouse.triage.device_fixes import DeviceFix, ProductStatement, device_fix, device_order
 from clearinghouse.triage.schemas import Plan
 from tests.identity_world import World, sign_in
 from tests.matching.test_undecided_devices import DEVICES as UNDECIDED_DEVICES
@@ -185,3 +187,27 @@ def test_cannot_decide_is_shown_in_the_plan_and_raises_no_priority(
     assert "https://www.cisa.gov/news-events/ics-advisories/icsa-23-115-01" in page.text
     plain = browser_client.get(f"/assets/{only_decided}/plan")
     assert "Cannot decide" not in plain.text
+
+
+def test_a_fleet_of_one_model_works_out_each_fix_once_per_plan(
+    runtime: Runtime, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two wards with the same PACS server: 13 advisories x 2 devices, 13 fixes to work out,
+    in every plan afresh (an advisory may change between two plans)."""
+    knowledge.import_feed(runtime.sessions, "csaf", DEMO_DEVICE_ADVISORIES)
+    listing = b"vendor,product,version,name\nPhilips,Vue PACS,12.2.1.5,PACS server\n"
+    wards = [add_devices(runtime, world, f"Ward {n}", listing) for n in (1, 2)]
+    worked: list[str | None] = []
+
+    def counted(evidence: Any, version: str | None, statements: Any) -> DeviceFix | None:
+        worked.append(version)
+        return device_fix(evidence, version, statements)
+
+    monkeypatch.setattr(plans, "device_fix", counted)
+    for _ in range(2):
+        with runtime.sessions() as session:
+            plan = service.plan_for_organization(session, CLI, world.organizations["hospital"])
+        findings = [f for f in plan.findings if f.asset_id in wards]
+        assert len(findings) == 26
+        assert {tuple(f.fixed_versions) for f in findings} == {("12.2.8.410",)}
+    assert worked == ["12.2.1.5"] * (2 * 13)

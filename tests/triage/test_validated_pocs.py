@@ -16,6 +16,7 @@ from clearinghouse.identity.vocabulary import Scope
 from clearinghouse.knowledge import service as knowledge
 from clearinghouse.reports import dedupe_service
 from clearinghouse.reports import service as reports
+from clearinghouse.reports.grounding import Missing
 from clearinghouse.reports.schemas import ReportStatus, Verdict
 from clearinghouse.runtime import Runtime
 from clearinghouse.triage import ssvc
@@ -192,9 +193,23 @@ def test_a_report_that_did_not_reproduce_proves_nothing(
 def test_an_ungrounded_report_proves_nothing(
     runtime: Runtime, world: World, sqlparse_asset: str
 ) -> None:
+    # The real sqlparse ReDoS in its words, with a PoC that reproduced where that advisory says:
+    # on its own, this would prove CVE-2021-32839.
     report_id = _file(runtime, world, _corpus("bogus/nonexistent-symbol.json"))
+    _validated(
+        runtime,
+        report_id,
+        Verdict.REPRODUCED,
+        {"0.4.1": ("affected", True), "0.4.2": ("fixed", False)},
+    )
+    validated = _finding(runtime, sqlparse_asset, "CVE-2021-32839")
+    assert _points(validated)["exploitation"].value == "poc"
+    # Grounding then finds that sqlparse 0.4.1 has no such method: the report proves nothing.
+    missing = Missing("0.4.1", 0, "symbol", "StripCommentsFilter has no strip_all").as_dict()
     with db.transaction(runtime.sessions) as session:
-        reports.record_grounding(session, report_id, ReportStatus.UNGROUNDED, {"missing": []})
+        reports.record_grounding(
+            session, report_id, ReportStatus.UNGROUNDED, {"missing": [missing]}
+        )
     finding = _finding(runtime, sqlparse_asset, "CVE-2021-32839")
     assert _points(finding)["exploitation"].value == "none"
 

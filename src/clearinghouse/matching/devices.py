@@ -60,12 +60,17 @@ def compact(name: str) -> str:
     return "".join(c for c in name if c.isalnum())
 
 
+def name_key(text: str) -> str:
+    """The key a name is compared by, normalized first: "D-Link Corporation" and "dlink" are one."""
+    return compact(normalize_name(text))
+
+
 def vendor_prefix(vendor: str) -> str:
     """What candidate rows are fetched by: the first letter or digit of the vendor's name.
 
     Short, because "D-Link" and "dlink" must find each other; the full comparison follows.
     """
-    key = compact(normalize_name(vendor))
+    key = name_key(vendor)
     return key[:1] or vendor.strip().lower()[:1]
 
 
@@ -111,7 +116,7 @@ class DeviceMatcher:
             product = normalize_name(device.product)
             cpe = _advisory_cpe(device.cpe)
             entry = _Product(device, (compact(product), compact(_base_product(product))), cpe)
-            self._by_vendor.setdefault(compact(normalize_name(device.vendor)), []).append(entry)
+            self._by_vendor.setdefault(name_key(device.vendor), []).append(entry)
             if cpe is None:
                 continue
             if cpe.vendor.is_concrete and cpe.product.is_concrete:
@@ -151,8 +156,8 @@ class DeviceMatcher:
                 if entry.cpe is not None and entry.cpe.covers(own):
                     seen.add(id(entry))
                     yield entry, "cpe"
-        wanted = compact(normalize_name(product))
-        for entry in self._by_vendor.get(compact(normalize_name(vendor)), ()):
+        wanted = name_key(product)
+        for entry in self._by_vendor.get(name_key(vendor), ()):
             if wanted in entry.names and id(entry) not in seen:
                 yield entry, "name"
 

@@ -24,6 +24,7 @@ from clearinghouse.knowledge import service as knowledge
 from clearinghouse.matching.devices import (
     AFFECTED_STATUSES,
     DeviceMatcher,
+    name_key,
     normalize_name,
     product_keys,
     vendor_prefix,
@@ -218,6 +219,7 @@ __all__ = [
     "fan_out",
     "in_range",
     "list_findings",
+    "name_key",
     "normalize_name",
     "package_key",
     "process_vulnerability_events",

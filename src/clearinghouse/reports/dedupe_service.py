@@ -50,12 +50,17 @@ def report_text(report: ReportIn) -> str:
     return "\n".join([report.title, report.description, report.weakness.impact])
 
 
+def package_of(purl: PackageURL) -> tuple[str | None, str]:
+    """The knowledge base's (ecosystem, lookup name) of a package; (None, its OSV name) when
+    the knowledge base has no such ecosystem."""
+    ecosystem = inventory.ecosystem_of(purl)
+    name = inventory.osv_name(purl)
+    return ecosystem, knowledge.lookup_name(ecosystem, name) if ecosystem else name
+
+
 def report_facts(report: ReportIn) -> ReportFacts:
     if isinstance(report.target, PackageTarget):
-        purl = PackageURL.from_string(report.target.purl)
-        ecosystem = inventory.ecosystem_of(purl)
-        name = inventory.osv_name(purl)
-        package = knowledge.lookup_name(ecosystem, name) if ecosystem else name
+        ecosystem, package = package_of(PackageURL.from_string(report.target.purl))
         versions = tuple(report.target.affected_versions)
     else:
         ecosystem, package, versions = None, report.target.repository_url, ()

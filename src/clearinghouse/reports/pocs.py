@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from packageurl import PackageURL
 from sqlalchemy import and_, or_, select
@@ -37,7 +37,6 @@ from sqlalchemy.orm import Session
 
 from clearinghouse.identity import policy
 from clearinghouse.identity.policy import Principal
-from clearinghouse.inventory import service as inventory
 from clearinghouse.knowledge import service as knowledge
 from clearinghouse.knowledge.versions import InvalidRange, InvalidVersion, UnknownEcosystem
 from clearinghouse.knowledge.versions import evaluate as evaluate_range
@@ -45,9 +44,10 @@ from clearinghouse.reports.dedupe import (
     LIKELY_MIN_TEXT,
     LIKELY_RATIO,
     KnownVulnerability,
+    ReportFacts,
     against_knowledge,
 )
-from clearinghouse.reports.dedupe_service import known_vulnerabilities, report_facts
+from clearinghouse.reports.dedupe_service import known_vulnerabilities, package_of, report_facts
 from clearinghouse.reports.models import Report
 from clearinghouse.reports.schemas import ReportIn, ReportStatus
 
@@ -81,9 +81,16 @@ class ValidatedPoc:
         return f"a proof of concept validated by the clearinghouse on {day}"
 
 
-def _versions_run(details: Mapping[str, Any]) -> tuple[list[str], list[str], list[str]]:
+class Runs(NamedTuple):
     """From validation's evidence: versions it reproduced on, the fix it ran where it did not,
     and the fix it ran where it still did."""
+
+    reproduced: tuple[str, ...]
+    stopped: tuple[str, ...]
+    still: tuple[str, ...]
+
+
+def _versions_run(details: Mapping[str, Any]) -> Runs:
     reproduced: list[str] = []
     stopped: list[str] = []
     still: list[str] = []
@@ -95,7 +102,7 @@ def _versions_run(details: Mapping[str, Any]) -> tuple[list[str], list[str], lis
             (still if role == "fixed" else reproduced).append(version)
         elif role == "fixed":
             stopped.append(version)
-    return reproduced, stopped, still
+    return Runs(tuple(reproduced), tuple(stopped), tuple(still))
 
 
 def _affects(ecosystem: str, known: KnownVulnerability, version: str) -> bool | None:
@@ -108,21 +115,18 @@ def _affects(ecosystem: str, known: KnownVulnerability, version: str) -> bool | 
         return None
 
 
-def _agrees_with_sandbox(
-    ecosystem: str, known: KnownVulnerability, details: Mapping[str, Any]
-) -> bool:
-    reproduced, stopped, still = _versions_run(details)
-    if not reproduced:
+def _agrees_with_sandbox(ecosystem: str, known: KnownVulnerability, runs: Runs) -> bool:
+    if not runs.reproduced:
         return False
-    must_affect = [*reproduced, *still]
+    must_affect = [*runs.reproduced, *runs.still]
     return all(_affects(ecosystem, known, v) is True for v in must_affect) and all(
-        _affects(ecosystem, known, v) is False for v in stopped
+        _affects(ecosystem, known, v) is False for v in runs.stopped
     )
 
 
-def _text_scores(report: ReportIn, known: Sequence[KnownVulnerability]) -> dict[str, float]:
+def _text_scores(facts: ReportFacts, known: Sequence[KnownVulnerability]) -> dict[str, float]:
     """Each candidate's text similarity, for those the report's versions do not rule out."""
-    outcome = against_knowledge(report_facts(report), known)
+    outcome = against_knowledge(facts, known)
     scores: dict[str, float] = {}
     for candidate in outcome.candidates:
         signals = {s.name: s for s in candidate.signals}
@@ -141,18 +145,21 @@ def proved_by_rules(
     report: ReportIn, details: Mapping[str, Any], known: Sequence[KnownVulnerability]
 ) -> str | None:
     """The id of the one known vulnerability the rules tie this reproduced report to, if any."""
-    facts = report_facts(report)
+    return _tied(report_facts(report), _versions_run(details), known)
+
+
+def _tied(facts: ReportFacts, runs: Runs, known: Sequence[KnownVulnerability]) -> str | None:
     if facts.ecosystem is None or not known:
         return None
     ecosystem = facts.ecosystem
     fitting = [
         k
         for k in known
-        if _agrees_with_sandbox(ecosystem, k, details) and (not k.cwes or facts.cwe in k.cwes)
+        if _agrees_with_sandbox(ecosystem, k, runs) and (not k.cwes or facts.cwe in k.cwes)
     ]
     if not fitting:
         return None
-    scores = _text_scores(report, known)
+    scores = _text_scores(facts, known)
     ids = [k.id for k in fitting]
     if len(fitting) == 1:
         chosen = ids[0]
@@ -166,8 +173,7 @@ def proved_by_rules(
         if other != chosen
     ):
         return None
-    _, stopped, _ = _versions_run(details)
-    if not stopped and not (mine >= LIKELY_MIN_TEXT and _points_at(chosen, scores, scores)):
+    if not runs.stopped and not (mine >= LIKELY_MIN_TEXT and _points_at(chosen, scores, scores)):
         return None
     return chosen
 
@@ -189,13 +195,10 @@ def _coordinator(details: Mapping[str, Any]) -> tuple[str | None, str | None]:
 def _package_key(target_key: str) -> tuple[str, str] | None:
     """The knowledge base's (ecosystem, lookup name) of a report's target key ("pypi/jinja2")."""
     try:
-        purl = PackageURL.from_string(f"pkg:{target_key}")
+        ecosystem, name = package_of(PackageURL.from_string(f"pkg:{target_key}"))
     except ValueError:
         return None  # a repository URL
-    ecosystem = inventory.ecosystem_of(purl)
-    if ecosystem is None:
-        return None
-    return ecosystem, knowledge.lookup_name(ecosystem, inventory.osv_name(purl))
+    return (ecosystem, name) if ecosystem is not None else None
 
 
 def _proving_reports() -> Any:
@@ -232,20 +235,19 @@ def validated_pocs_for(
     wanted = set(vulnerability_ids)
     if not wanted:
         return {}
-    targets = set(session.scalars(select(Report.target_key).where(_proving_reports()).distinct()))
-    packages = {t: key for t in targets if (key := _package_key(t)) is not None}
-    held = knowledge.packages_of(session, wanted)
-    relevant = sorted(t for t, key in packages.items() if key in held)
-    if not relevant:
-        return {}
+    # Few reports are validated (each one is a sandbox run): read them all at once, and only
+    # then ask which packages these vulnerabilities affect.
+    rows = session.scalars(
+        select(Report).where(_proving_reports()).order_by(Report.created_at, Report.id)
+    ).all()
+    packages = {t: _package_key(t) for t in {row.target_key for row in rows}}
+    held = knowledge.packages_of(session, wanted) if any(packages.values()) else set()
     found: dict[str, list[ValidatedPoc]] = {}
     known_by_package: dict[tuple[str, str], list[KnownVulnerability]] = {}
-    rows = session.scalars(
-        select(Report)
-        .where(_proving_reports(), Report.target_key.in_(relevant))
-        .order_by(Report.created_at, Report.id)
-    )
     for row in rows:
+        package = packages[row.target_key]
+        if package is None or package not in held:
+            continue
         details = row.verdict_details or {}
         named, rejected = _coordinator(details)
         tied_by = "a coordinator"
@@ -254,11 +256,10 @@ def validated_pocs_for(
             resolved = knowledge.find_vulnerability(session, named)
             proved = resolved.id if resolved is not None else None
         elif row.verdict in PROVING_VERDICTS:
-            content = ReportIn.model_validate(row.content)
-            package = packages[row.target_key]
+            facts = report_facts(ReportIn.model_validate(row.content))
             if package not in known_by_package:
-                known_by_package[package] = known_vulnerabilities(session, report_facts(content))
-            proved = proved_by_rules(content, details, known_by_package[package])
+                known_by_package[package] = known_vulnerabilities(session, facts)
+            proved = _tied(facts, _versions_run(details), known_by_package[package])
             tied_by = "the rules"
         if proved is None or proved == rejected or proved not in wanted:
             continue

@@ -43,10 +43,12 @@ BOD_LEVEL = {"FSU": 0, "60D": 1, "14D": 2, "3D": 3, "3DF": 4}
 CISA_LEVEL = {"T": 0, "T*": 1, "AT": 2, "AC": 3}
 EXPLOITATION_LEVEL = {"none": 0, "poc": 1, "active": 2}
 EXPOSURE_WEIGHT = {"open": 1.0, "controlled": 0.5, "small": 0.0}
-EXPLOITATION_TEXT = {
-    "active": "Known exploited",
-    "poc": "Public exploit code",
-    "none": "No known exploit",
+# Exploitation's words by its value, or by its value and source where the source says more.
+EXPLOITATION_TEXT: dict[tuple[str, str | None], str] = {
+    ("active", None): "Known exploited",
+    ("poc", None): "Public exploit code",
+    ("poc", points.VALIDATED_POC): "Proof of concept validated",
+    ("none", None): "No known exploit",
 }
 EXPOSURE_TEXT = {"open": "internet-facing", "controlled": "internal", "small": "isolated"}
 
@@ -180,9 +182,8 @@ def why(
     fixable: bool,
 ) -> str:
     """One plain sentence: "Known exploited and internet-facing: patch by 10 Dec 2026"."""
-    told = EXPLOITATION_TEXT[exploitation.value]
-    if exploitation.source == points.VALIDATED_POC:
-        told = "Proof of concept validated"
+    told = EXPLOITATION_TEXT.get((exploitation.value, exploitation.source))
+    told = told or EXPLOITATION_TEXT[exploitation.value, None]
     reasons = [told, EXPOSURE_TEXT[exposure.value]]
     if automatable.value == "yes":
         reasons.append("attacks can be automated")

@@ -120,8 +120,16 @@ def statements_of(
     return tuple(found)
 
 
-def _vendor_key(vendor: str) -> str:
-    return "".join(c for c in matching.normalize_name(vendor) if c.isalnum())
+def matched_products(evidence: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The (record, product) pairs a device finding's matching evidence names: all that
+    `device_fix` reads of it."""
+    return tuple(
+        (match["record"], match["product"])
+        for match in evidence.get("matched") or ()
+        if isinstance(match, Mapping)
+        and isinstance(match.get("record"), str)
+        and isinstance(match.get("product"), str)
+    )
 
 
 def _related(
@@ -129,17 +137,15 @@ def _related(
 ) -> list[ProductStatement]:
     """The statements about the product that matched: same vendor, same product."""
     wanted: set[tuple[str, str]] = set()
-    for match in evidence.get("matched") or ():
-        if not isinstance(match, Mapping) or not isinstance(match.get("product"), str):
-            continue
-        keys = matching.product_keys(match["product"])
+    for record, product in matched_products(evidence):
+        keys = matching.product_keys(product)
         for s in statements:
-            if s.record == match.get("record") and matching.product_keys(s.product) == keys:
-                wanted.add((_vendor_key(s.vendor), keys[1]))
+            if s.record == record and matching.product_keys(s.product) == keys:
+                wanted.add((matching.name_key(s.vendor), keys[1]))
     return [
         s
         for s in statements
-        if (_vendor_key(s.vendor), matching.product_keys(s.product)[1]) in wanted
+        if (matching.name_key(s.vendor), matching.product_keys(s.product)[1]) in wanted
     ]
 
 
@@ -160,9 +166,7 @@ def _named_versions(statement: ProductStatement) -> Iterable[str]:
         if remediation.get("kind", "remediation") != "remediation":
             continue
         text = _text(remediation)
-        names_product = base and base in "".join(
-            c for c in matching.normalize_name(text) if c.isalnum()
-        )
+        names_product = base and base in matching.name_key(text)
         if remediation.get("category") == "vendor_fix" or names_product:
             yield from _NAMED.findall(text)
             if after_name is not None:

@@ -31,7 +31,7 @@ from clearinghouse.matching import service as matching
 from clearinghouse.matching.schemas import FindingOut
 from clearinghouse.triage import upgrades
 from clearinghouse.triage.decisions import Decision, decide
-from clearinghouse.triage.device_fixes import DEVICE, DeviceFix, device_fix
+from clearinghouse.triage.device_fixes import DEVICE, DeviceFix, device_fix, matched_products
 from clearinghouse.triage.facts import MAX_ADVICE, Known, knowledge_of
 from clearinghouse.triage.overrides import overrides_of
 from clearinghouse.triage.ranking import ranked, triaged
@@ -53,13 +53,25 @@ def _lookup_name(finding: FindingOut) -> str | None:
 def _device_fixes(
     findings: Sequence[FindingOut], known: Mapping[str, Known]
 ) -> dict[int, DeviceFix]:
-    """What fixes each device finding, from its vulnerability's product statements."""
+    """What fixes each device finding, from its vulnerability's product statements.
+
+    A fleet of one model holds many findings of one advisory on one product and firmware: each
+    such combination is worked out once per plan (not kept between plans: advisories change).
+    """
     found = {}
+    worked: dict[tuple[str, tuple[tuple[str, str], ...], str | None], DeviceFix | None] = {}
     for finding in findings:
         facts = known.get(finding.vulnerability_id)
         if finding.ecosystem != DEVICE or facts is None:
             continue
-        fix = device_fix(finding.evidence, finding.component_version, facts.products)
+        key = (
+            finding.vulnerability_id,
+            matched_products(finding.evidence),
+            finding.component_version,
+        )
+        if key not in worked:
+            worked[key] = device_fix(finding.evidence, finding.component_version, facts.products)
+        fix = worked[key]
         if fix is not None:
             found[finding.id] = fix
     return found
