@@ -127,6 +127,29 @@ def test_hostile_advisory_text_gives_no_version() -> None:
     assert fix.still_affected("2.0") and not fix.still_affected("2.0.1")
 
 
+def test_a_fix_is_offered_only_when_every_statement_clears_it() -> None:
+    """An advisory that also writes its range as a date cannot clear a version: the plan does
+    not offer one it cannot vouch for (nor call a device fixed by it)."""
+
+    def statement(status: str, versions: tuple[str, ...], ranges: tuple[str, ...]) -> Any:
+        return ProductStatement(
+            "csaf:X#CVE-0000-0002", "Acme", "Pump", status, versions, ranges, ()
+        )
+
+    evidence = {"matched": [{"record": "csaf:X#CVE-0000-0002", "product": "pump"}]}
+    by_version = statement("known_affected", (), ("vers:generic/<2.0",))
+    fixed = statement("fixed", ("2.0",), ())
+    fix = device_fix(evidence, "1.5", [by_version, fixed])
+    assert fix is not None and fix.versions == ("2.0",)
+    assert fix.still_affected("1.9") is True and fix.still_affected("2.0") is False
+
+    by_date = statement("known_affected", (), ("<April/13/2023",))
+    fix = device_fix(evidence, "1.5", [by_version, by_date, fixed])
+    assert fix is not None and fix.versions == ()
+    assert fix.still_affected("1.9") is True  # one statement says so: affected
+    assert fix.still_affected("2.0") is None  # none says so, one cannot say
+
+
 def test_device_versions_compare_piece_by_piece() -> None:
     assert device_order("12.2.8.410", "12.2.8.400") > 0
     assert device_order("1.52.01", "1.52") > 0

@@ -30,7 +30,12 @@ from clearinghouse.matching.devices import (
     vendor_prefix,
 )
 from clearinghouse.matching.findings import Wanted, move_to_survivors, reconcile
-from clearinghouse.matching.firmware_ranges import in_range, version_key
+from clearinghouse.matching.firmware_ranges import (
+    in_range,
+    listed_verdict,
+    range_verdict,
+    version_key,
+)
 from clearinghouse.matching.models import Finding, FindingStatus
 from clearinghouse.matching.packages import Hit, PackageMatcher, package_key
 from clearinghouse.matching.schemas import FindingOut
@@ -219,11 +224,13 @@ __all__ = [
     "fan_out",
     "in_range",
     "list_findings",
+    "listed_verdict",
     "name_key",
     "normalize_name",
     "package_key",
     "process_vulnerability_events",
     "product_keys",
+    "range_verdict",
     "refresh_assets",
     "version_key",
 ]

@@ -64,17 +64,14 @@ class ProductStatement:
     version_ranges: tuple[str, ...]
     remediations: tuple[Mapping[str, Any], ...]
 
-    def covers(self, version: str) -> bool:
-        """Is `version` one this (affected) entry names?"""
+    def covers(self, version: str) -> bool | None:
+        """Is `version` one this (affected) entry names? None: its text cannot say (a date, a
+        serial number), as matching's "cannot decide"."""
         if not self.versions and not self.version_ranges:
             return True
-        key = matching.version_key(version)
-        listed = any(
-            v.strip().lower() == version.strip().lower()
-            or (key is not None and matching.version_key(v) == key)
-            for v in self.versions
-        )
-        return listed or any(matching.in_range(version, r) for r in self.version_ranges)
+        verdicts = [matching.listed_verdict(version, self.versions)] if self.versions else []
+        verdicts += [matching.range_verdict(version, r) for r in self.version_ranges]
+        return _any(verdicts)
 
 
 @dataclass(frozen=True)
@@ -92,8 +89,15 @@ class DeviceFix:
     vendor_fixes: tuple[VendorFix, ...]  # the vendor's own words, for when no version is known
     affected: tuple[ProductStatement, ...]
 
-    def still_affected(self, version: str) -> bool:
-        return any(s.covers(version) for s in self.affected)
+    def still_affected(self, version: str) -> bool | None:
+        """None when no statement says so and one cannot say: the plan then trusts only the
+        versions the advisory itself calls fixed."""
+        return _any([s.covers(version) for s in self.affected])
+
+
+def _any(verdicts: Sequence[bool | None]) -> bool | None:
+    """True if one says yes; else None if one cannot say; else False."""
+    return True if True in verdicts else None if None in verdicts else False
 
 
 def statements_of(
@@ -205,7 +209,8 @@ def device_fix(
             key = matching.version_key(candidate)
             if key is None or key <= current or key in fixes:
                 continue
-            if not any(s.covers(candidate) for s in affected):
+            # Offered only when every statement clears it, not when one cannot say.
+            if all(s.covers(candidate) is False for s in affected):
                 fixes[key] = _spelled_like(candidate.strip(), version or "")
     vendor_fixes = {
         VendorFix(_text(r)[:MAX_FIX_TEXT], str(r["url"]) if r.get("url") else None): None
