@@ -212,6 +212,12 @@ def test_an_ungrounded_report_proves_nothing(
         )
     finding = _finding(runtime, sqlparse_asset, "CVE-2021-32839")
     assert _points(finding)["exploitation"].value == "none"
+    # A sandbox run recorded after that (a job that started before) is refused, and the
+    # report still proves nothing.
+    with pytest.raises(ValueError, match="is ungrounded"):
+        _validated(runtime, report_id, Verdict.REPRODUCED, {"0.4.1": ("affected", True)})
+    finding = _finding(runtime, sqlparse_asset, "CVE-2021-32839")
+    assert _points(finding)["exploitation"].value == "none"
 
 
 def test_two_fixes_in_one_release_are_told_apart_by_the_words_or_not_at_all(

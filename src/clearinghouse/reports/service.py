@@ -225,10 +225,15 @@ def record_grounding(
 def record_validation(
     session: Session, report_id: str, verdict: Verdict, evidence: dict[str, Any]
 ) -> None:
-    """Store validation's verdict and its evidence next to the grounding details."""
+    """Store validation's verdict and its evidence next to the grounding details.
+
+    An ungrounded report is never validated: its verdict stands, and a sandbox run recorded on
+    it anyway (a late job) must not turn it into a proof of concept."""
     report = session.get(Report, report_id)
     if report is None:
         raise LookupError(f"no report {report_id}")
+    if report.status == ReportStatus.UNGROUNDED.value:
+        raise ValueError(f"report {report_id} is ungrounded: it is not validated")
     failed = verdict is Verdict.ERROR
     report.status = (ReportStatus.VALIDATION_FAILED if failed else ReportStatus.VALIDATED).value
     report.verdict = verdict.value
