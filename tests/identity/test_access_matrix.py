@@ -82,6 +82,13 @@ API: list[tuple[str, str, Any, list[int]]] = [
     ),
     ("GET", "/api/v1/vulnerabilities/CVE-0000-0000", None, [401, 404, 404, 404, 404, 404, 404]),
     ("GET", "/api/v1/feeds/runs", None, [401, 403, 403, 403, 403, 200, 200]),
+    ("GET", "/api/v1/feeds/runs/999999", None, [401, 403, 403, 403, 403, 404, 404]),
+    (
+        "GET",
+        "/api/v1/advisories/ICSA-00-000-00/vulnerabilities",
+        None,
+        [401, 404, 404, 404, 404, 404, 404],
+    ),
     ("GET", "/api/v1/organizations/{hospital}/assets", None, [401, 200, 200, 200, 404, 200, 200]),
     (
         "POST",
@@ -388,7 +395,7 @@ def _shape(path: str) -> str:
     # Ids in the tables are either {placeholders} or literal examples such as CVE-0000-0000.
     path = path.split("?")[0]
     path = re.sub(r"\{[^}]+\}", "{}", path)
-    return re.sub(r"/CVE-0000-0000$", "/{}", path)
+    return re.sub(r"/(CVE-0000-0000|ICSA-00-000-00|999999)(?=/|$)", "/{}", path)
 
 
 def test_the_matrix_covers_every_route(runtime):  # type: ignore[no-untyped-def]
