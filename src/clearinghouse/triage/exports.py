@@ -88,7 +88,8 @@ def to_csv(plan: Plan) -> str:
         )
         writer.writerow([_cell(v) for v in row])
     for c in plan.cannot_decide:
-        link = c.cannot_decide.advisories[0] if c.cannot_decide.advisories else None
+        # The advisory's pages as the plan page shows them: its document first, then its page.
+        link = " ".join(c.cannot_decide.advisories[:2])
         unranked = ("", CANNOT_DECIDE, c.asset_name, c.component_name, c.component_version)
         empty = ("",) * 8  # not ranked: no exploitation, scores, labels or deadline
         action = f"check by hand: {link}" if link else "check by hand"
