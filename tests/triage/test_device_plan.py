@@ -194,6 +194,18 @@ def test_cannot_decide_is_shown_in_the_plan_and_raises_no_priority(
         in plc.cannot_decide.advisories
     )
     assert items["Lab analyzer"].cannot_decide.ranges == ["<April/13/2023"]
+    # The CSV lists them after the ranked findings, marked, unranked, with the reason.
+    rows = list(csv.DictReader(io.StringIO(exports.to_csv(plan))))
+    assert [r["status"] for r in rows] == ["open"] * len(plan.findings) + ["cannot decide"] * 2
+    line3 = next(r for r in rows if r["component"] == "Line 3 PLC")
+    assert (line3["rank"], line3["ecosystem"], line3["vulnerability"]) == (
+        "",
+        "device",
+        "CVE-2020-5652",
+    )
+    assert line3["why"] == plc.cannot_decide.text
+    assert line3["action"].startswith("check by hand: https://")
+    assert "https://www.cisa.gov/news-events/ics-advisories/icsa-20-303-01" in line3["action"]
     # The organization's plan holds them too, with their asset.
     with runtime.sessions() as session:
         whole = service.plan_for_organization(session, CLI, world.organizations["hospital"])

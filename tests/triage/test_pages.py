@@ -93,7 +93,7 @@ def test_the_api_gives_the_plan_to_a_token(
     plan = Plan.model_validate(answer.json())
     assert plan.upgrades and plan.upgrades[0].from_version == SALT_VERSION
     as_csv = client.get(f"/api/v1/assets/{hospital.asset_id}/plan?format=csv", headers=headers)
-    assert as_csv.status_code == 200 and as_csv.text.startswith("rank,asset,")
+    assert as_csv.status_code == 200 and as_csv.text.startswith("rank,status,asset,")
     other = world.bearer("bank_admin", Scope.INVENTORY_READ)
     assert client.get(f"/api/v1/assets/{hospital.asset_id}/plan", headers=other).status_code == 404
     writer = world.bearer("hospital_admin", Scope.INVENTORY_READ, Scope.INVENTORY_WRITE)

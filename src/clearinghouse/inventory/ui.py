@@ -54,7 +54,9 @@ def _assets_page(
         organization_id=organization_id,
         assets=assets,
         open_by_asset=open_by_asset,
-        undecided_by_asset=Counter(finding.asset_id for finding in undecided),
+        undecided_by_asset=Counter(
+            finding.asset_id for finding in matching.fold_unreadable_versions(undecided)
+        ),
         can_manage=policy.allowed(principal, "assets.manage", organization_id),
         active_nav="assets",
         **CHOICES,
@@ -129,7 +131,7 @@ def _asset_page(
         asset=asset,
         uploads=uploads,
         findings=findings,
-        undecided=undecided,
+        undecided=matching.fold_unreadable_versions(undecided),
         can_manage=policy.allowed(principal, "assets.manage", asset.organization_id),
         active_nav="assets",
         **extra,

@@ -131,7 +131,7 @@ def _print_tables(report: ScanReport) -> None:
     summary = f"Scanned {len(report.results)} file(s), {report.package_count} package(s): "
     summary += f"{found} finding(s)." if found else "no known vulnerabilities."
     if undecided:
-        summary += f" {undecided} advisory match(es) cannot be decided: check with the vendor."
+        summary += f" {undecided} advisory match(es) cannot be decided: check them by hand."
     console.stderr.print(summary, highlight=False)
     for source in report.results:
         for warning in source.warnings[:5]:
@@ -141,7 +141,7 @@ def _print_tables(report: ScanReport) -> None:
 
 
 def _print_undecided(report: ScanReport) -> int:
-    """The device advisories that cannot be decided, in one table; how many."""
+    """The advisories that cannot be decided, in one table; how many."""
     rows = [
         (
             item.brief.display_id,
@@ -155,8 +155,8 @@ def _print_undecided(report: ScanReport) -> int:
     ]
     if rows:
         console.print_table(
-            "Cannot decide: advisories that name your devices (check with the vendor)",
-            ["Vulnerability", "Device", "What we could not decide", "Advisory"],
+            "Cannot decide: advisories that name your devices or packages (check by hand)",
+            ["Vulnerability", "Device or package", "What we could not decide", "Advisory"],
             rows,
         )
     return len(rows)

@@ -6,7 +6,7 @@ closes or updates the difference, writing one event per change. Within its scope
 idempotent: run twice, the second run changes nothing.
 
 A wanted finding is either decided (open: an exposure) or undecided (an advisory names the
-device but its versions cannot be compared with the device's). Becoming undecided is an
+device or package but cannot be evaluated for its version). Becoming undecided is an
 "undecided" event, never "opened"; an undecided finding later decided affected is "opened" then,
 with its deadline clock starting that day.
 """
@@ -48,7 +48,7 @@ class Wanted:
     held: HeldPackage
     hit: Hit
     vex: dict[str, Any] | None
-    decided: bool = True  # False: the advisory names the device but cannot be decided
+    decided: bool = True  # False: the advisory names it but cannot be decided
 
     @property
     def status(self) -> FindingStatus:

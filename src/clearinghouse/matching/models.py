@@ -21,8 +21,8 @@ from clearinghouse.db import Base, UTCDateTime, utcnow
 class FindingStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
-    # An advisory names the device, but its affected versions cannot be compared with the
-    # device's version: shown to the operator, never counted as an exposure.
+    # An advisory names the device or package, but cannot be evaluated for its version: shown
+    # to the operator, never counted as an exposure.
     UNDECIDED = "undecided"
 
 
@@ -67,8 +67,8 @@ class FindingEvent(Base):
         ForeignKey("findings.id", ondelete="CASCADE"), index=True
     )
     organization_id: Mapped[str] = mapped_column(String(36), index=True)
-    # opened|closed|reopened|changed|merged, or undecided (an advisory that names the device
-    # but cannot be decided for its version: no exposure, so not "opened")
+    # opened|closed|reopened|changed|merged, or undecided (an advisory that names the device or
+    # package but cannot be decided for its version: no exposure, so not "opened")
     kind: Mapped[str] = mapped_column(String(20))
     cause: Mapped[str] = mapped_column(String(100))  # "upload:12", "vulnerability-event:345"
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -57,7 +57,7 @@ class PackageFinding:
 
 @dataclass(frozen=True)
 class UndecidedFinding:
-    """An advisory that names the device but cannot be decided for its version."""
+    """An advisory that names the device or package but cannot be decided for its version."""
 
     hit: Hit
     brief: VulnerabilityBrief
@@ -148,7 +148,7 @@ def scan(session: Session, paths: Sequence[Path]) -> ScanReport:
 def _read_undecided(
     session: Session, packages: list[PackageResult], known: dict[str, VulnerabilityBrief]
 ) -> None:
-    """Say why each undecided device advisory cannot be decided, with its pages."""
+    """Say why each undecided advisory cannot be decided, with its pages."""
     evidence = [{"cannot_decide": list(h.evidence)} for p in packages for h in p.undecided_hits]
     pages = advisory_pages(session, {r for e in evidence for r in records_of(e)})
     for package in packages:
@@ -188,7 +188,7 @@ def _source_result(
         named = device_names(component) if key is None else None
         if key is not None and component.version:
             answer = matcher.answer(key, component.version)
-            result.hits = answer.hits
+            result.hits, result.undecided_hits = answer.hits, answer.undecided
             result.problems = list(answer.problems)
         elif named is not None and component.version:
             answer = devices.answer(*named, component.version, component.cpe)

@@ -12,12 +12,15 @@ from clearinghouse.matching.models import Finding
 
 
 class Doubt(BaseModel):
-    """Why an advisory that names a device cannot be decided for its version."""
+    """Why an advisory that names a device or package cannot be decided for its version."""
 
     text: str  # the plain sentence
     product: str | None  # as the advisory writes it
     ranges: list[str]  # the advisory's version text we could not compare
     advisories: list[str]  # the advisory's pages
+    # When one item stands for many advisories (a package whose own version cannot be read):
+    # the display ids of all of them.
+    vulnerabilities: list[str] = []
 
 
 class FindingOut(BaseModel):
@@ -37,7 +40,7 @@ class FindingOut(BaseModel):
     evidence: dict[str, Any]
     vex_status: str | None
     vex_justification: str | None
-    status: str  # open, closed, or undecided: an advisory names the device, cannot be decided
+    status: str  # open, closed, or undecided: an advisory names it but cannot be decided
     opened_at: datetime
     closed_at: datetime | None
     cannot_decide: Doubt | None = None  # an undecided finding: why, in plain words

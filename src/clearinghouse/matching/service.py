@@ -39,7 +39,7 @@ from clearinghouse.matching.firmware_ranges import (
 from clearinghouse.matching.models import Finding, FindingStatus
 from clearinghouse.matching.packages import Hit, PackageMatcher, package_key
 from clearinghouse.matching.schemas import FindingOut
-from clearinghouse.matching.undecided import doubt_of, records_of
+from clearinghouse.matching.undecided import doubt_of, fold_unreadable_versions, records_of
 from clearinghouse.matching.vex import speaks_about
 
 EVENT_BATCH = 2000
@@ -58,8 +58,9 @@ def refresh_assets(session: Session, asset_ids: Collection[str], cause: str) -> 
         held = inventory.held_by_assets(session, chunk)
         # One matcher for the whole run, so each package@version is evaluated once.
         matcher = matcher_for(session, held, matcher)
+        packages, doubts = _package_hits(held, matcher)
         devices, undecided = _device_hits(session, inventory.held_devices_by_assets(session, chunk))
-        wanted = _wanted(session, _package_hits(held, matcher) + devices, chunk, undecided)
+        wanted = _wanted(session, packages + devices, chunk, doubts + undecided)
         counts += reconcile(session, wanted, assets=set(chunk), cause=cause)
     return counts
 
@@ -86,29 +87,33 @@ def fan_out(session: Session, vulnerability_ids: Collection[str], cause: str) ->
     entries = knowledge.entries_for_packages(session, keys)
     live = [e for e in entries if e.vulnerability_id in chosen]
     held = inventory.held_packages(session, keys)
-    found = _package_hits(held, PackageMatcher(live, keys))
-    undecided: list[tuple[inventory.HeldPackage, Hit]] = []
+    found, undecided = _package_hits(held, PackageMatcher(live, keys))
     prefixes = {vendor_prefix(v) for v in knowledge.vendors_of(session, chosen)}
     if prefixes:
         devices = inventory.held_devices(session, prefixes)
-        hits, undecided = _device_hits(session, devices, chosen)
+        hits, doubts = _device_hits(session, devices, chosen)
         found += hits
+        undecided += doubts
     assets = {h.asset_id for h, _ in found + undecided}
     wanted = _wanted(session, found, assets, undecided)
     return moved + reconcile(session, wanted, vulnerabilities=chosen, cause=cause)
 
 
+HeldHits = list[tuple[inventory.HeldPackage, Hit]]
+
+
 def _package_hits(
     held: Iterable[inventory.HeldPackage], matcher: PackageMatcher
-) -> list[tuple[inventory.HeldPackage, Hit]]:
-    return [
-        (item, hit)
-        for item in held
-        for hit in matcher.answer((item.ecosystem, item.lookup_name), item.version).hits
-    ]
-
-
-HeldHits = list[tuple[inventory.HeldPackage, Hit]]
+) -> tuple[HeldHits, HeldHits]:
+    """The advisories that affect these packages, and those that name them but whose ranges
+    cannot be evaluated for their versions."""
+    found: HeldHits = []
+    undecided: HeldHits = []
+    for item in held:
+        answer = matcher.answer((item.ecosystem, item.lookup_name), item.version)
+        found += [(item, hit) for hit in answer.hits]
+        undecided += [(item, hit) for hit in answer.undecided]
+    return found, undecided
 
 
 def _device_hits(
@@ -222,6 +227,7 @@ __all__ = [
     "AFFECTED_STATUSES",
     "FindingStatus",
     "fan_out",
+    "fold_unreadable_versions",
     "in_range",
     "list_findings",
     "listed_verdict",

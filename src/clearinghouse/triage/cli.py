@@ -95,9 +95,9 @@ def print_plan(plan: Plan, with_findings: bool) -> None:
         )
     if plan.cannot_decide:
         console.print_table(
-            "Cannot decide: advisories that name your devices (check with the vendor; "
+            "Cannot decide: advisories that name your devices or packages (check by hand; "
             "not counted below)",
-            ["Asset", "Device", "Vulnerability", "What we could not decide", "Advisory"],
+            ["Asset", "Device or package", "Vulnerability", "What we could not decide", "Advisory"],
             (
                 (
                     c.asset_name,

@@ -1,4 +1,9 @@
-"""A plan as files: JSON (the whole plan) and CSV (one row per finding, for a spreadsheet)."""
+"""A plan as files: JSON (the whole plan) and CSV (one row per finding, for a spreadsheet).
+
+The CSV's `status` column tells the ranked open findings ("open") from the advisories we cannot
+decide ("cannot decide": after them, unranked, with the reason in `why`), so that a filter on one
+column separates what to fix from what to check by hand.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,10 @@ from typing import Any
 
 from clearinghouse.triage.schemas import Plan
 
+OPEN, CANNOT_DECIDE = "open", "cannot decide"
 CSV_COLUMNS = (
     "rank",
+    "status",
     "asset",
     "component",
     "version",
@@ -60,8 +67,9 @@ def to_csv(plan: Plan) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for f in plan.findings:
-        row = (
+        row: tuple[object, ...] = (
             f.rank,
+            OPEN,
             f.asset_name,
             f.component_name,
             f.component_version,
@@ -78,5 +86,14 @@ def to_csv(plan: Plan) -> str:
             actions.get(f.finding_id, ""),
             f.why,
         )
+        writer.writerow([_cell(v) for v in row])
+    for c in plan.cannot_decide:
+        # The advisory's pages as the plan page shows them: its document first, then its page.
+        link = " ".join(c.cannot_decide.advisories[:2])
+        unranked = ("", CANNOT_DECIDE, c.asset_name, c.component_name, c.component_version)
+        empty = ("",) * 8  # not ranked: no exploitation, scores, labels or deadline
+        action = f"check by hand: {link}" if link else "check by hand"
+        named = " ".join(c.cannot_decide.vulnerabilities) or c.vulnerability
+        row = (*unranked, c.ecosystem, named, *empty, action, c.cannot_decide.text)
         writer.writerow([_cell(v) for v in row])
     return out.getvalue()

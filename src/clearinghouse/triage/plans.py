@@ -239,10 +239,11 @@ def _plan(
 def _cannot_decide(
     undecided: Sequence[FindingOut], assets: Mapping[str, AssetOut]
 ) -> list[CannotDecide]:
-    """The advisories that name a device but cannot be decided for its version, by asset and
-    device; one the operator has answered with a VEX statement (not affected, fixed) is left out."""
+    """The advisories that name a device or package but cannot be decided for its version, by
+    asset and component; one the operator has answered with a VEX statement (not affected,
+    fixed) is left out."""
     out = []
-    for finding in undecided:
+    for finding in matching.fold_unreadable_versions(undecided):
         doubt = finding.cannot_decide
         if doubt is None or (finding.vex_status or "") in SUPPRESSING_VEX:
             continue
@@ -255,6 +256,7 @@ def _cannot_decide(
                 summary=finding.summary,
                 component_name=finding.component_name,
                 component_version=finding.component_version,
+                ecosystem=finding.ecosystem,
                 cannot_decide=doubt,
             )
         )

@@ -105,17 +105,19 @@ class NotFixable(BaseModel):
 
 
 class CannotDecide(BaseModel):
-    """An advisory names this device, but its affected versions cannot be compared with the
-    device's version (a date, words, another prefix): not an exposure, so it raises no
-    priority, but shown so that the operator can ask the vendor."""
+    """An advisory names this device or package, but cannot be evaluated for its version (a
+    date or words for a device's; git commits only, or a version its ecosystem cannot order, for
+    a package's): not an exposure, so it raises no priority, but shown so that the operator can
+    check by hand."""
 
     asset_id: str
     asset_name: str | None
     finding_id: int
     vulnerability: str  # the display id
     summary: str | None
-    component_name: str  # the device's label in its device list
+    component_name: str  # the package's name, or the device's label in its device list
     component_version: str | None
+    ecosystem: str | None = None  # "device" for a device
     cannot_decide: Doubt  # the sentence, the advisory's product, ranges and pages
 
 
@@ -133,7 +135,8 @@ class Plan(BaseModel):
     suppressed_by_vex: int = Field(0, description="open findings a VEX statement sets aside")
     cannot_decide: list[CannotDecide] = Field(
         default_factory=list,
-        description="advisories that name a device but cannot be decided for its version; "
+        description="advisories that name a device or package but cannot be decided for its "
+        "version; "
         "not counted in the findings or the upgrades",
     )
 

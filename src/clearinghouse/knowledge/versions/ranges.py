@@ -171,6 +171,12 @@ class AffectedRanges:
         fixed = tuple(e for e in events if e.kind == "fixed")
         return _Range(index, kind, family, tuple(events), tuple(limits), fixed)
 
+    @property
+    def evaluable(self) -> bool:
+        """Whether anything here can answer for a version: a SEMVER or ECOSYSTEM range, or a
+        versions list (GIT ranges alone cannot)."""
+        return bool(self._ranges or self._versions)
+
     def evaluate(self, version: str) -> Evaluation:
         """Every range and list entry that makes `version` affected. Raises InvalidVersion if the
         version cannot be read by the rules of a range that has to compare it."""
