@@ -33,6 +33,7 @@ from synthetic import add_components, fresh_runtime
 from clearinghouse import db
 from clearinghouse.identity.models import Organization
 from clearinghouse.identity.policy import Principal
+from clearinghouse.identity.schemas import Origin
 from clearinghouse.inventory.models import Asset
 from clearinghouse.knowledge import service as knowledge
 from clearinghouse.knowledge.models import AffectedPackageRow
@@ -49,6 +50,7 @@ FEEDS = [
 EXPOSURES = ("internet-facing", "internal", "isolated")
 CRITICALITIES = ("low", "medium", "high", "critical")
 CLI = Principal.command_line()
+ORIGIN = Origin(request_id=None, client_address="benchmark")
 
 
 def vulnerable_pairs(runtime: Runtime) -> list[tuple[str, str]]:
@@ -131,19 +133,19 @@ def main() -> None:
 
         def plan() -> object:
             with runtime.sessions() as session:
-                return triage.plan_for_organization(session, CLI, organization_id)
+                return triage.plan_for_organization(session, CLI, ORIGIN, organization_id)
 
         sample = random.Random(1).sample(asset_ids, min(20, len(asset_ids)))
 
         def asset_plans() -> object:
             with runtime.sessions() as session:
-                return [triage.plan_for_asset(session, CLI, a) for a in sample]
+                return [triage.plan_for_asset(session, CLI, ORIGIN, a) for a in sample]
 
         baseline = median_seconds(listing, args.runs)
         planned = median_seconds(plan, args.runs)
         per_asset = median_seconds(asset_plans, args.runs) / len(sample)
         with runtime.sessions() as session:
-            made = triage.plan_for_organization(session, CLI, organization_id)
+            made = triage.plan_for_organization(session, CLI, ORIGIN, organization_id)
         print(f"  baseline, listing the findings: {baseline * 1000:,.0f} ms")
         print(
             f"  the organization's plan: {planned * 1000:,.0f} ms = {planned / baseline:.1f}x the "

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from clearinghouse.config import Settings
-from clearinghouse.demo import HOSPITAL, load
+from clearinghouse.demo import HOSPITAL, ORIGIN, load
 from clearinghouse.identity.models import Organization
 from clearinghouse.identity.policy import Principal
 from clearinghouse.inventory import service as inventory
@@ -219,7 +219,7 @@ def test_the_demo_hospital_has_findings_and_reports_wait_for_a_usable_sandbox(
     assert evidence["matched"][0]["record"] == "csaf:ICSMA-24-151-02#CVE-2024-1275"
     # The plan updates each affected device once; none of its findings is left unfixable.
     with runtime.sessions() as session:
-        plan = triage.plan_for_asset(session, cli, assets["Clinical devices"])
+        plan = triage.plan_for_asset(session, cli, ORIGIN, assets["Clinical devices"])
     assert plan.not_fixable == []
     assert sorted((u.component_name, u.to_version) for u in plan.upgrades) == [
         ("ER viewer", "14.0.4"),

@@ -8,8 +8,11 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from clearinghouse import db
 from clearinghouse.frontier import service
+from clearinghouse.frontier.models import FrontierRun
 from clearinghouse.frontier.store import StoreError, new_key
+from clearinghouse.identity.audit import service as audit_service
 from clearinghouse.identity.audit.models import AuditEntry
 from clearinghouse.identity.policy import AccessDenied, Principal
 from clearinghouse.identity.vocabulary import OrgRole, PlatformRole, Scope
@@ -143,3 +146,52 @@ def test_runs_are_for_evaluators_and_a_refusal_is_audited(keyed: Runtime) -> Non
         service.list_runs(session, chief)
     with keyed.sessions() as session:
         assert service.list_runs(session, Principal.evaluator_command_line()) == []
+
+
+def _finished_run(runtime: Runtime) -> str:
+    """A run as `run_suite` leaves it, stored directly (no model endpoint needed)."""
+    with db.transaction(runtime.sessions) as session:
+        run = FrontierRun(
+            model="openai-api/acme/m",
+            base_url="http://127.0.0.1:9/v1",
+            suite="calibration",
+            suite_version="1",
+            policy_version="1",
+            epochs=1,
+            status="finished",
+            started_by="cli",
+            verdict="below",
+            mean_success=0.5,
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def test_reading_runs_is_audited_and_a_refusal_too(keyed: Runtime) -> None:
+    run_id = _finished_run(keyed)
+    evaluator = Principal.evaluator_command_line()
+    with keyed.sessions() as session:
+        assert [r.id for r in service.list_runs(session, evaluator)] == [run_id]
+        assert service.get_run(session, evaluator, run_id[:8]).id == run_id
+    listed, shown = _entries(keyed)
+    assert (listed.action, listed.outcome, listed.actor) == ("frontier.runs.read", "success", "cli")
+    assert listed.resource_id is None and listed.details["runs"] == [run_id]
+    assert (shown.action, shown.outcome, shown.resource_type, shown.resource_id) == (
+        "frontier.runs.read",
+        "success",
+        "frontier_run",
+        run_id,
+    )
+    chief = PEOPLE["coordinator admin"]
+    with keyed.sessions() as session, pytest.raises(AccessDenied):
+        service.get_run(session, chief, run_id)
+    denied = _entries(keyed)[-1]
+    assert (denied.action, denied.outcome, denied.actor) == (
+        "frontier.runs.read",
+        "denied",
+        chief.email,
+    )
+    assert denied.details["run"] == run_id
+    with keyed.sessions() as session:
+        assert audit_service.verify(session).ok

@@ -42,6 +42,8 @@ EVALUATOR_API: dict[tuple[str, str], int] = {
     ("GET", "/api/v1/vulnerabilities?ecosystem=PyPI&package=requests"): 200,
     ("GET", "/api/v1/vulnerabilities/CVE-0000-0000"): 404,
     ("GET", "/api/v1/feeds/runs"): 403,
+    ("GET", "/api/v1/feeds/runs/999999"): 403,
+    ("GET", "/api/v1/advisories/ICSA-00-000-00/vulnerabilities"): 404,
     ("GET", "/api/v1/organizations/{hospital}/assets"): 403,
     ("POST", "/api/v1/organizations/{hospital}/assets"): 403,
     ("GET", "/api/v1/assets/{asset}"): 403,

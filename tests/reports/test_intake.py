@@ -187,4 +187,7 @@ def test_who_sees_which_report(client: TestClient, world: World):
     assert client.get(path, headers=no_scope).status_code == 403
     with world.runtime.sessions() as session:
         reads = audit_service.search(session, action="report.read", resource_id=created["id"])
-    assert {e.actor for e in reads} == {world.users["finder_admin"], world.users["coordinator"]}
+    granted = {e.actor for e in reads if e.outcome == "success"}
+    assert granted == {world.users["finder_admin"], world.users["coordinator"]}
+    # The other finder's try is recorded against the report it named.
+    assert {e.actor for e in reads if e.outcome == "denied"} == {world.users["rival"]}

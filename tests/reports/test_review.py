@@ -98,7 +98,7 @@ def test_scorecards_count_verdicts_per_finder_and_model(client: TestClient, worl
         assert session.get(Report, ids["copy"]).verdict == "duplicate"  # type: ignore[union-attr]
     coordinator = _principal(runtime, world.user_ids["coordinator"])
     with runtime.sessions() as session:
-        cards = scorecards.scorecards(session, coordinator)
+        cards = scorecards.scorecards(session, coordinator, ORIGIN)
     deep = next(r for r in cards.by_organization if r.label == "Deep Scan Labs")
     assert (deep.submitted, deep.reproduced, deep.duplicates, deep.ungrounded) == (5, 2, 1, 1)
     assert (deep.not_reproduced, deep.pending, deep.decided) == (1, 0, 5)
@@ -129,7 +129,7 @@ def test_the_triage_queue_puts_what_to_act_on_first(client: TestClient, world: W
     ids = _world_of_reports(world)
     coordinator = _principal(runtime, world.user_ids["coordinator"])
     with runtime.sessions() as session:
-        items = triage.queue(session, coordinator)
+        items = triage.queue(session, coordinator, ORIGIN)
     order = [i.id for i in items]
     # reproduced, reproduced without a fix, in the pipeline, duplicate, not reproduced, ungrounded
     assert order == [ids["real"], ids["rce"], ids["human"], ids["copy"], ids["flop"], ids["bogus"]]
@@ -137,7 +137,7 @@ def test_the_triage_queue_puts_what_to_act_on_first(client: TestClient, world: W
     assert copy.duplicate_of == ids["human"] and "dedupe" in copy.evidence
     assert items[1].severity == "critical"  # CWE-94
     with runtime.sessions() as session:
-        only = triage.queue(session, coordinator, group="ungrounded")
+        only = triage.queue(session, coordinator, ORIGIN, group="ungrounded")
     assert [i.id for i in only] == [ids["bogus"]]
     api = client.get(
         "/api/v1/reports/triage?group=duplicate",

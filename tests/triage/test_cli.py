@@ -12,14 +12,16 @@ from clearinghouse.runtime import Runtime
 from clearinghouse.triage import service
 from clearinghouse.triage.schemas import Plan
 from tests.helpers import cli_of as cli
-from tests.identity_world import World
+from tests.identity_world import ORIGIN, World
 from tests.matching.test_undecided_devices import DEVICES, add_devices, import_advisories
 from tests.triage.conftest import SALT_VERSION, Hospital
 
 
 def test_plan_as_csv_json_and_table(runtime: Runtime, hospital: Hospital) -> None:
     with runtime.sessions() as session:
-        expected = service.plan_for_asset(session, Principal.command_line(), hospital.asset_id)
+        expected = service.plan_for_asset(
+            session, Principal.command_line(), ORIGIN, hospital.asset_id
+        )
     code, out, err = cli(runtime, "plan", "config server", "--csv")
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))

@@ -16,7 +16,7 @@ from clearinghouse.runtime import Runtime
 from clearinghouse.triage import exports, plans, service
 from clearinghouse.triage.device_fixes import DeviceFix, ProductStatement, device_fix, device_order
 from clearinghouse.triage.schemas import Plan
-from tests.identity_world import World, sign_in
+from tests.identity_world import ORIGIN, World, sign_in
 from tests.matching.test_undecided_devices import DEVICES as UNDECIDED_DEVICES
 from tests.matching.test_undecided_devices import add_devices, import_advisories
 from tests.shared_data import import_cisa_ics
@@ -208,7 +208,7 @@ def test_cannot_decide_is_shown_in_the_plan_and_raises_no_priority(
     assert "https://www.cisa.gov/news-events/ics-advisories/icsa-20-303-01" in line3["action"]
     # The organization's plan holds them too, with their asset.
     with runtime.sessions() as session:
-        whole = service.plan_for_organization(session, CLI, world.organizations["hospital"])
+        whole = service.plan_for_organization(session, CLI, ORIGIN, world.organizations["hospital"])
     assert {(c.asset_name, c.component_name) for c in whole.cannot_decide} == {
         ("Plant floor", "Line 3 PLC"),
         ("Plant floor", "Lab analyzer"),
@@ -241,7 +241,9 @@ def test_a_fleet_of_one_model_works_out_each_fix_once_per_plan(
     monkeypatch.setattr(plans, "device_fix", counted)
     for _ in range(2):
         with runtime.sessions() as session:
-            plan = service.plan_for_organization(session, CLI, world.organizations["hospital"])
+            plan = service.plan_for_organization(
+                session, CLI, ORIGIN, world.organizations["hospital"]
+            )
         findings = [f for f in plan.findings if f.asset_id in wards]
         assert len(findings) == 26
         assert {tuple(f.fixed_versions) for f in findings} == {("12.2.8.410",)}

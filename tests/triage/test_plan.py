@@ -34,7 +34,7 @@ def as_user(runtime: Runtime, world: World, key: str) -> Principal:
 
 def plan_of(runtime: Runtime, asset_id: str) -> Plan:
     with runtime.sessions() as session:
-        return service.plan_for_asset(session, CLI, asset_id)
+        return service.plan_for_asset(session, CLI, ORIGIN, asset_id)
 
 
 def salt_ranges(folder: Path) -> dict[str, list[dict[str, object]]]:
@@ -192,12 +192,12 @@ def test_other_tenants_see_nothing(runtime: Runtime, hospital: Hospital, world: 
     viewer = as_user(runtime, world, "hospital_viewer")
     with runtime.sessions() as session:
         with pytest.raises(AccessDenied) as caught:
-            service.plan_for_asset(session, bank, hospital.asset_id)
+            service.plan_for_asset(session, bank, ORIGIN, hospital.asset_id)
         assert caught.value.decision.status == 404
         with pytest.raises(AccessDenied) as caught:
-            service.plan_for_organization(session, bank, world.organizations["hospital"])
+            service.plan_for_organization(session, bank, ORIGIN, world.organizations["hospital"])
         assert caught.value.decision.status == 404
-        assert service.plan_for_asset(session, viewer, hospital.asset_id).findings
+        assert service.plan_for_asset(session, viewer, ORIGIN, hospital.asset_id).findings
     with pytest.raises(AccessDenied), db.transaction(runtime.sessions) as session:
         service.set_override(
             session,
@@ -223,7 +223,7 @@ def test_the_organization_plan_covers_every_asset(
     )
     add_asset(runtime, world.organizations["bank"], "Bank salt", "salt==2019.2.0\n")
     with runtime.sessions() as session:
-        plan = service.plan_for_organization(session, CLI, world.organizations["hospital"])
+        plan = service.plan_for_organization(session, CLI, ORIGIN, world.organizations["hospital"])
     assert {f.asset_name for f in plan.findings} == {"Config server", "Lab workstation"}
     assert {u.asset_name for u in plan.upgrades} == {"Config server", "Lab workstation"}
     isolated = [f for f in plan.findings if f.asset_name == "Lab workstation"]

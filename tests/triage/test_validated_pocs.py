@@ -11,6 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from clearinghouse import db
+from clearinghouse.identity.audit import service as audit_service
+from clearinghouse.identity.audit.schemas import AuditEntryOut
 from clearinghouse.identity.policy import Principal
 from clearinghouse.identity.vocabulary import Scope
 from clearinghouse.knowledge import service as knowledge
@@ -21,6 +23,7 @@ from clearinghouse.reports.schemas import ReportStatus, Verdict
 from clearinghouse.runtime import Runtime
 from clearinghouse.triage import ssvc
 from clearinghouse.triage.schemas import TriagedFinding
+from tests.helpers import cli_of
 from tests.identity_world import ORIGIN, World, sign_in
 from tests.shared_data import import_pypa_packages
 from tests.triage.conftest import add_asset
@@ -54,6 +57,22 @@ def _validated(
     }
     with db.transaction(runtime.sessions) as session:
         reports.record_validation(session, report_id, verdict, evidence)
+
+
+def _filed_as_reproduced(
+    runtime: Runtime, world: World, name: str = "reproduced/PYSEC-2021-333.json"
+) -> str:
+    """By default the real ReDoS of PYSEC-2021-333, in the finder's own words: validated as
+    reproduced on 0.4.1 and not on 0.4.2 (validation-corpus/README.md, checked by hand and by
+    the corpus test)."""
+    report_id = _file(runtime, world, _corpus(name))
+    _validated(
+        runtime,
+        report_id,
+        Verdict.REPRODUCED,
+        {"0.4.1": ("affected", True), "0.4.2": ("fixed", False)},
+    )
+    return report_id
 
 
 def _finding(runtime: Runtime, asset_id: str, vulnerability: str) -> TriagedFinding:
@@ -90,15 +109,7 @@ def test_a_reproduced_report_moves_exploitation_from_none_to_poc(
     other_before = _finding(runtime, sqlparse_asset, "CVE-2023-30608")
     assert _points(other_before)["exploitation"].value == "none"
 
-    # The real ReDoS of PYSEC-2021-333, in the finder's own words: it reproduced on 0.4.1 and
-    # not on 0.4.2 (validation-corpus/README.md, checked by hand and by the corpus test).
-    report_id = _file(runtime, world, _corpus("reproduced/PYSEC-2021-333.json"))
-    _validated(
-        runtime,
-        report_id,
-        Verdict.REPRODUCED,
-        {"0.4.1": ("affected", True), "0.4.2": ("fixed", False)},
-    )
+    report_id = _filed_as_reproduced(runtime, world)
 
     after = _finding(runtime, sqlparse_asset, "CVE-2021-32839")
     exploitation = _points(after)["exploitation"]
@@ -137,13 +148,7 @@ def test_the_operator_learns_the_fact_and_the_date_not_the_report(
     sqlparse_asset: str,
 ) -> None:
     document = _corpus("reproduced/PYSEC-2021-333.json")
-    report_id = _file(runtime, world, document)
-    _validated(
-        runtime,
-        report_id,
-        Verdict.REPRODUCED,
-        {"0.4.1": ("affected", True), "0.4.2": ("fixed", False)},
-    )
+    report_id = _filed_as_reproduced(runtime, world)
     answer = client.get(
         f"/api/v1/assets/{sqlparse_asset}/plan",
         headers=world.bearer("hospital_admin", Scope.INVENTORY_READ),
@@ -162,6 +167,83 @@ def test_the_operator_learns_the_fact_and_the_date_not_the_report(
     assert "a proof of concept validated by the clearinghouse on" in page.text
     assert "Proof of concept validated and internal" in page.text
     assert report_id[:8] not in page.text and "comment stripping" not in page.text
+
+
+def test_a_plan_that_names_a_report_to_a_coordinator_is_a_recorded_read(
+    client: TestClient,
+    browser_client: TestClient,
+    runtime: Runtime,
+    world: World,
+    sqlparse_asset: str,
+) -> None:
+    report_id = _filed_as_reproduced(runtime, world)
+    # The operator learns only the fact: nothing of the report is read.
+    operator = world.bearer("hospital_admin", Scope.INVENTORY_READ)
+    assert client.get(f"/api/v1/assets/{sqlparse_asset}/plan", headers=operator).status_code == 200
+    assert _reads(runtime) == []
+
+    coordinator = world.bearer("coordinator", Scope.INVENTORY_READ, Scope.REPORTS_READ)
+    for _ in range(2):  # one entry per report per plan request
+        answer = client.get(f"/api/v1/assets/{sqlparse_asset}/plan", headers=coordinator)
+        assert answer.status_code == 200 and report_id[:8] in answer.text
+    hospital = world.organizations["hospital"]
+    exported = client.get(f"/api/v1/organizations/{hospital}/plan?format=csv", headers=coordinator)
+    assert exported.status_code == 200
+    entries = _reads(runtime)
+    assert len(entries) == 3
+    for entry in entries:
+        assert (entry.actor, entry.outcome, entry.resource_type, entry.resource_id) == (
+            world.users["coordinator"],
+            "success",
+            "report",
+            report_id,
+        )
+        assert entry.organization_id == world.organizations["finder"]
+        assert entry.details["view"] == "plan"
+        assert entry.details["plan_organization_id"] == hospital
+        assert entry.details["vulnerabilities"] == ["CVE-2021-32839"]
+    assert [e.details["plan_asset_id"] for e in entries] == [None, sqlparse_asset, sqlparse_asset]
+    # A coordinator's token without reports:read sees the bare fact, so reads nothing.
+    narrow = world.bearer("coordinator", Scope.INVENTORY_READ)
+    answer = client.get(f"/api/v1/assets/{sqlparse_asset}/plan", headers=narrow)
+    assert answer.status_code == 200 and report_id[:8] not in answer.text
+    assert len(_reads(runtime)) == 3
+    # The page is a door too; and a refused plan is recorded as refused.
+    sign_in(browser_client, world.users["coordinator"])
+    assert browser_client.get(f"/assets/{sqlparse_asset}/plan").status_code == 200
+    assert len(_reads(runtime)) == 4
+    rival = world.bearer("bank_admin", Scope.INVENTORY_READ)
+    assert client.get(f"/api/v1/assets/{sqlparse_asset}/plan", headers=rival).status_code == 404
+    with runtime.sessions() as session:
+        [denied] = audit_service.search(session, action="assets.read", outcome="denied")
+        assert denied.actor == world.users["bank_admin"]
+        assert audit_service.verify(session).ok
+
+
+def test_the_command_lines_plan_and_scan_record_the_report_they_name(
+    runtime: Runtime, world: World, sqlparse_asset: str, tmp_path: Path
+) -> None:
+    report_id = _filed_as_reproduced(runtime, world)
+    code, out, err = cli_of(runtime, "plan", sqlparse_asset, "--json")
+    assert code == 0, err
+    assert report_id[:8] in out
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("sqlparse==0.4.1\n")
+    code, out, err = cli_of(runtime, "scan", str(requirements), "--prioritize", "--json")
+    assert code == 1, err  # vulnerable
+    assert report_id[:8] in out
+    scanned, planned = _reads(runtime)
+    for entry, view in ((planned, "plan"), (scanned, "scan")):
+        assert (entry.actor, entry.outcome, entry.resource_id) == ("cli", "success", report_id)
+        assert entry.details["view"] == view
+        assert entry.details["vulnerabilities"] == ["CVE-2021-32839"]
+    with runtime.sessions() as session:
+        assert audit_service.verify(session).ok
+
+
+def _reads(runtime: Runtime) -> list[AuditEntryOut]:
+    with runtime.sessions() as session:
+        return audit_service.search(session, action="report.read", limit=1000)
 
 
 @pytest.mark.parametrize(
@@ -195,13 +277,7 @@ def test_an_ungrounded_report_proves_nothing(
 ) -> None:
     # The real sqlparse ReDoS in its words, with a PoC that reproduced where that advisory says:
     # on its own, this would prove CVE-2021-32839.
-    report_id = _file(runtime, world, _corpus("bogus/nonexistent-symbol.json"))
-    _validated(
-        runtime,
-        report_id,
-        Verdict.REPRODUCED,
-        {"0.4.1": ("affected", True), "0.4.2": ("fixed", False)},
-    )
+    report_id = _filed_as_reproduced(runtime, world, "bogus/nonexistent-symbol.json")
     validated = _finding(runtime, sqlparse_asset, "CVE-2021-32839")
     assert _points(validated)["exploitation"].value == "poc"
     # Grounding then finds that sqlparse 0.4.1 has no such method: the report proves nothing.

@@ -278,16 +278,34 @@ def _close_interrupted(session: Session, current: str | None = None) -> None:
     session.commit()
 
 
+def _may_read_runs(session: Session, principal: Principal, run_id: str | None = None) -> None:
+    """The policy's word on reading runs; a refusal is audited before it is raised."""
+    try:
+        require(principal, READ_RUNS)
+    except AccessDenied as exc:
+        details: dict[str, object] = {"reason": str(exc)}
+        if run_id is not None:
+            details["run"] = run_id[:64]
+        _audit_run(session, principal, READ_RUNS, "denied", None, details)
+        raise
+
+
 def list_runs(session: Session, principal: Principal, limit: int = 50) -> list[FrontierRun]:
-    require(principal, READ_RUNS)
+    """The newest runs with their verdicts: pre-release results, so listing them is audited
+    (one `frontier.runs.read` naming the runs shown; nothing when there are none)."""
+    _may_read_runs(session, principal)
     _close_interrupted(session)
     query = select(FrontierRun).order_by(FrontierRun.started_at.desc()).limit(limit)
-    return list(session.scalars(query))
+    found = list(session.scalars(query))
+    if found:
+        _audit_run(session, principal, READ_RUNS, "success", None, {"runs": [r.id for r in found]})
+    return found
 
 
 def get_run(session: Session, principal: Principal, run_id: str) -> FrontierRun:
-    """A run by its id or a unique prefix of it (as `runs` prints them)."""
-    require(principal, READ_RUNS)
+    """A run by its id or a unique prefix of it (as `runs` prints them); reading it is
+    audited (`frontier.runs.read` on the run)."""
+    _may_read_runs(session, principal, run_id)
     _close_interrupted(session)
     if len(run_id) < 4:
         raise LookupError("give at least 4 characters of the run's id")
@@ -301,6 +319,7 @@ def get_run(session: Session, principal: Principal, run_id: str) -> FrontierRun:
     )
     if len(found) != 1:
         raise LookupError(f"no run {run_id}" if not found else f"{run_id} names several runs")
+    _audit_run(session, principal, READ_RUNS, "success", found[0], {})
     return found[0]
 
 

@@ -49,5 +49,25 @@ def audit(
     )
 
 
+def audit_refusal(
+    session: Session, actor: Principal, origin: Origin, refused: AccessDenied, **details: Any
+) -> None:
+    """Record a refusal (outcome `denied`) with the resource it named, if any."""
+    resource_type, resource_id = refused.resource or (None, None)
+    audit(
+        session,
+        actor,
+        origin,
+        refused.action or "unknown",
+        outcome="denied",
+        organization_id=refused.organization_id,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        reason=refused.decision.reason,
+        status=refused.decision.status,
+        **details,
+    )
+
+
 def not_found(what: str) -> AccessDenied:
     return AccessDenied(Decision(False, 404, f"no such {what}"))

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import RedirectResponse, Response
 
 from clearinghouse import db
-from clearinghouse.identity.acting import IdentityError, NotFound, audit
+from clearinghouse.identity.acting import IdentityError, NotFound, audit_refusal
 from clearinghouse.identity.guard import InvalidCredentials, current_principal, origin_of
 from clearinghouse.identity.policy import AccessDenied
 from clearinghouse.problems import answer
@@ -27,15 +27,11 @@ def _audit_refusal(request: Request, exc: AccessDenied) -> None:
         return
     runtime: Runtime = request.app.state.runtime
     with db.transaction(runtime.sessions) as session:
-        audit(
+        audit_refusal(
             session,
             principal,
             origin_of(request),
-            exc.action or "unknown",
-            outcome="denied",
-            organization_id=exc.organization_id,
-            reason=exc.decision.reason,
-            status=exc.decision.status,
+            exc,
             method=request.method,
             path=request.url.path,
         )

@@ -219,12 +219,23 @@ class AccessDenied(Exception):
     """A refusal; the web layer turns it into 401/403/404 and writes it to the audit log."""
 
     def __init__(
-        self, decision: Decision, action: str | None = None, organization_id: str | None = None
+        self,
+        decision: Decision,
+        action: str | None = None,
+        organization_id: str | None = None,
+        resource: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(decision.reason)
         self.decision = decision
-        self.action = action
+        self.action = action  # what the refusal is recorded as in the audit log
         self.organization_id = organization_id
+        self.resource = resource  # (type, id) of the thing refused, when one was named
+
+    def about(self, action: str, resource_type: str, resource_id: str) -> AccessDenied:
+        """The same refusal, recorded as `action` on this resource (a sensitive read's name)."""
+        return AccessDenied(
+            self.decision, action, self.organization_id, (resource_type, resource_id)
+        )
 
 
 def rule_for(action: str) -> Rule:

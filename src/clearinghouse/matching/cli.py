@@ -12,9 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
-from clearinghouse import console
+from clearinghouse import console, db
 from clearinghouse.cli_runtime import open_runtime
 from clearinghouse.identity.policy import Principal
+from clearinghouse.identity.schemas import Origin
 from clearinghouse.identity.vocabulary import Sector
 from clearinghouse.inventory.models import Criticality, Exposure
 from clearinghouse.matching import outputs
@@ -22,6 +23,8 @@ from clearinghouse.matching.scan import ScanReport, scan
 from clearinghouse.triage import service as triage
 from clearinghouse.triage.cli import print_findings
 from clearinghouse.triage.schemas import TriagedFinding
+
+CLI_ORIGIN = Origin(request_id=None, client_address="cli")
 
 EXIT_FOUND = 1
 EXIT_BAD_INPUT = 2
@@ -67,7 +70,7 @@ def scan_command(
     chosen = OutputFormat.JSON if as_json else output
     prioritize = prioritize or any(v is not None for v in (exposure, sector, criticality))
     priorities: Priorities = {}
-    with open_runtime() as runtime, runtime.sessions() as session:
+    with open_runtime() as runtime, db.transaction(runtime.sessions) as session:
         report = scan(session, paths)
         if prioritize:
             priorities = triage.prioritize_scan(
@@ -76,7 +79,7 @@ def scan_command(
                 exposure=exposure or Exposure.INTERNAL,
                 criticality=criticality or Criticality.MEDIUM,
                 sector=sector,
-                viewer=Principal.command_line(),
+                viewer=(Principal.command_line(), CLI_ORIGIN),
             )
     if chosen is OutputFormat.TABLE and prioritize:
         _print_priorities(report, priorities)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import JSONResponse, Response
 
 from clearinghouse import db
-from clearinghouse.deps import RuntimeDep, SessionDep
+from clearinghouse.deps import RuntimeDep
 from clearinghouse.identity.guard import origin_of, requires
 from clearinghouse.identity.policy import Principal
 from clearinghouse.problems import Problem
@@ -78,11 +78,15 @@ def submit(principal: Submit, request: Request, runtime: RuntimeDep, raw: RawBod
 @router.get("/reports", summary="Your organization's reports, newest first; coordinators: all")
 def list_reports(
     principal: Read,
-    session: SessionDep,
+    request: Request,
+    runtime: RuntimeDep,
     status: ReportStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[ReportOut]:
-    return service.list_reports(session, principal, status=status, limit=limit)
+    with db.transaction(runtime.sessions) as session:
+        return service.list_reports(
+            session, principal, origin_of(request), status=status, limit=limit
+        )
 
 
 @router.get("/reports/{report_id}", summary="One report: its content, status and verdict so far")

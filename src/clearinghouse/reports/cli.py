@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from clearinghouse import console, db
 from clearinghouse.cli_runtime import open_runtime
 from clearinghouse.identity import service as identity_service
+from clearinghouse.identity.acting import audit_refusal
 from clearinghouse.identity.authentication import principal_for
 from clearinghouse.identity.policy import AccessDenied, Principal
 from clearinghouse.identity.schemas import Origin
@@ -42,6 +43,13 @@ def _actor(runtime: Runtime, email: str | None) -> Principal:
         if not user.is_active:
             console.fail(f"the account {user.email} is deactivated", console.EXIT_USAGE)
         return principal_for(user, via="cli")
+
+
+def _refused(runtime: Runtime, actor: Principal, refused: AccessDenied) -> NoReturn:
+    """Record the refusal, as the web does, and stop with its reason."""
+    with db.transaction(runtime.sessions) as session:
+        audit_refusal(session, actor, CLI_ORIGIN, refused)
+    console.fail(str(refused))
 
 
 def _table(reports: list[ReportOut]) -> None:
@@ -94,11 +102,11 @@ def list_reports(
     """Reports, newest first (with --as: that account's organization's)."""
     with open_runtime() as runtime:
         actor = _actor(runtime, as_email)
-        with runtime.sessions() as session:
-            try:
-                reports = service.list_reports(session, actor, status=status)
-            except AccessDenied as exc:
-                console.fail(str(exc))
+        try:
+            with db.transaction(runtime.sessions) as session:
+                reports = service.list_reports(session, actor, CLI_ORIGIN, status=status)
+        except AccessDenied as exc:
+            _refused(runtime, actor, exc)
     if as_json:
         console.print_json(reports)
     else:
@@ -114,7 +122,7 @@ def show(report_id: str, as_email: AsOption = None, as_json: JsonOption = False)
             with db.transaction(runtime.sessions) as session:
                 report = service.get_report(session, actor, CLI_ORIGIN, report_id)
         except AccessDenied as exc:
-            console.fail(str(exc))
+            _refused(runtime, actor, exc)
     if as_json:
         console.print_json(report)
         return
@@ -264,11 +272,11 @@ def scorecard(
     """Finder scorecards per organization and per declared AI model (with --as: that finder's)."""
     with open_runtime() as runtime:
         actor = _actor(runtime, as_email)
-        with runtime.sessions() as session:
-            try:
-                cards = scorecards.scorecards(session, actor, organization)
-            except AccessDenied as exc:
-                console.fail(str(exc))
+        try:
+            with db.transaction(runtime.sessions) as session:
+                cards = scorecards.scorecards(session, actor, CLI_ORIGIN, organization)
+        except AccessDenied as exc:
+            _refused(runtime, actor, exc)
     if as_json:
         console.print_json(cards)
         return
@@ -282,9 +290,10 @@ def triage_queue(
     as_json: JsonOption = False,
 ) -> None:
     """The coordinators' triage queue, highest priority first."""
-    with open_runtime() as runtime, runtime.sessions() as session:
+    with open_runtime() as runtime:
         try:
-            items = triage.queue(session, Principal.command_line(), group=group)
+            with db.transaction(runtime.sessions) as session:
+                items = triage.queue(session, Principal.command_line(), CLI_ORIGIN, group=group)
         except ValueError as exc:
             console.fail(str(exc), console.EXIT_USAGE)
     if as_json:

@@ -102,7 +102,7 @@ def load(
     why_not = _validate_waiting(runtime, progress or (lambda _line: None))
     with runtime.sessions() as session:
         verdicts = [r.verdict or r.status for r in session.scalars(select(Report))]
-        cards = scorecards.scorecards(session, Principal.command_line())
+        cards = scorecards.scorecards(session, Principal.command_line(), ORIGIN)
     counts = ", ".join(f"{verdicts.count(v)} {v}" for v in sorted(set(verdicts)))
     lines = [
         f"Reports: {len(verdicts)} finder reports ({counts}) from {len(cards.by_organization)} "

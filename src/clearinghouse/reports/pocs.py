@@ -66,13 +66,23 @@ class ValidatedPoc:
     finder_organization_id: str
     tied_by: str  # "the rules" or "a coordinator"
 
+    @property
+    def id(self) -> str:
+        """The report's id (as `service.record_reads` names what a view showed)."""
+        return self.report_id
+
+    def shows_report(self, viewer: Principal | None) -> bool:
+        """Does `provenance` name the report to `viewer`? Only where the policy lets them
+        read it (its finder, coordinators); a door that shows it records the read."""
+        return viewer is not None and policy.allowed(
+            viewer, "reports.read", self.finder_organization_id
+        )
+
     def provenance(self, viewer: Principal | None) -> str:
         """One sentence for the decision's "why": the report itself only for those the policy
-        lets read it (its finder, coordinators); for anyone else the bare fact and its date."""
+        lets read it; for anyone else the bare fact and its date."""
         day = f"{self.validated_at.day} {self.validated_at:%b %Y}"
-        if viewer is not None and policy.allowed(
-            viewer, "reports.read", self.finder_organization_id
-        ):
+        if self.shows_report(viewer):
             how = "reproduced" if self.verdict == "reproduced" else "reproduced, no fix stops it"
             return (
                 f"report {self.report_id[:8]} “{self.title}”: {how} in the sandbox on {day} "

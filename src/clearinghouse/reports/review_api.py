@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from clearinghouse import db
-from clearinghouse.deps import RuntimeDep, SessionDep
+from clearinghouse.deps import RuntimeDep
 from clearinghouse.identity.guard import origin_of, requires
 from clearinghouse.identity.policy import Principal
 from clearinghouse.problems import Problem
@@ -37,29 +37,33 @@ class OverrideIn(BaseModel):
     summary="Finder scorecards by organization and declared AI model (yours; coordinators: all)",
 )
 def get_scorecards(
-    principal: Read, session: SessionDep, organization: str | None = None
+    principal: Read, request: Request, runtime: RuntimeDep, organization: str | None = None
 ) -> scorecards.Scorecards:
-    return scorecards.scorecards(session, principal, organization)
+    with db.transaction(runtime.sessions) as session:
+        return scorecards.scorecards(session, principal, origin_of(request), organization)
 
 
 @router.get("/reports/triage", summary="Every finder's reports in triage priority (coordinators)")
 def get_triage_queue(
     principal: Triage,
-    session: SessionDep,
+    request: Request,
+    runtime: RuntimeDep,
     group: str | None = None,
     organization: str | None = None,
     target: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> list[triage.TriageItem]:
     try:
-        return triage.queue(
-            session,
-            principal,
-            group=group,
-            organization_id=organization,
-            target=target,
-            limit=limit,
-        )
+        with db.transaction(runtime.sessions) as session:
+            return triage.queue(
+                session,
+                principal,
+                origin_of(request),
+                group=group,
+                organization_id=organization,
+                target=target,
+                limit=limit,
+            )
     except ValueError as exc:
         raise Problem(422, str(exc)) from None
 

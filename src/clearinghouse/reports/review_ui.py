@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from clearinghouse import db
-from clearinghouse.deps import RuntimeDep, SessionDep
+from clearinghouse.deps import RuntimeDep
 from clearinghouse.identity import service as identity
 from clearinghouse.identity.guard import origin_of, requires
 from clearinghouse.identity.policy import Principal
@@ -33,23 +33,25 @@ Override = Annotated[Principal, Depends(requires("reports.override"))]
 def triage_page(
     request: Request,
     principal: Triage,
-    session: SessionDep,
+    runtime: RuntimeDep,
     group: str = "",
     organization: str = "",
     target: str = "",
 ) -> Response:
     error = None
-    try:
-        items = triage.queue(
-            session,
-            principal,
-            group=group or None,
-            organization_id=organization or None,
-            target=target or None,
-        )
-    except ValueError as exc:
-        items, error = [], str(exc)
-    finders = identity.organization_names(session, {i.finder_organization_id for i in items})
+    with db.transaction(runtime.sessions) as session:
+        try:
+            items = triage.queue(
+                session,
+                principal,
+                origin_of(request),
+                group=group or None,
+                organization_id=organization or None,
+                target=target or None,
+            )
+        except ValueError as exc:
+            items, error = [], str(exc)
+        finders = identity.organization_names(session, {i.finder_organization_id for i in items})
     return render(
         request,
         "reports/triage.html",
@@ -64,9 +66,10 @@ def triage_page(
 
 @router.get("/reports/scorecards")
 def scorecards_page(
-    request: Request, principal: Read, session: SessionDep, organization: str = ""
+    request: Request, principal: Read, runtime: RuntimeDep, organization: str = ""
 ) -> Response:
-    cards = scorecards.scorecards(session, principal, organization or None)
+    with db.transaction(runtime.sessions) as session:
+        cards = scorecards.scorecards(session, principal, origin_of(request), organization or None)
     return render(request, "reports/scorecards.html", cards=cards, active_nav="scorecards")
 
 

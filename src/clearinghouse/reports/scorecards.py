@@ -31,8 +31,9 @@ from sqlalchemy.orm import Session
 from clearinghouse.db import utcnow
 from clearinghouse.identity import policy
 from clearinghouse.identity import service as identity
-from clearinghouse.identity.acting import not_found
-from clearinghouse.identity.policy import Principal
+from clearinghouse.identity.acting import audit, not_found
+from clearinghouse.identity.policy import AccessDenied, Principal
+from clearinghouse.identity.schemas import Origin
 from clearinghouse.reports.models import Report
 
 REPRODUCED = ("reproduced", "reproduced_unfixed")
@@ -103,12 +104,16 @@ def model_label(model: str | None, version: str | None) -> str:
 
 
 def scorecards(
-    session: Session, actor: Principal, organization_id: str | None = None
+    session: Session, actor: Principal, origin: Origin, organization_id: str | None = None
 ) -> Scorecards:
-    """Scorecards the actor may see; `organization_id` narrows a coordinator's view to one."""
+    """Scorecards the actor may see; `organization_id` narrows a coordinator's view to one.
+    Seeing other organizations' scorecards is audited (`scorecard.read`, one entry)."""
     policy.require(actor, "reports.read")
     if organization_id is not None:
-        policy.require(actor, "reports.read", organization_id)
+        try:
+            policy.require(actor, "reports.read", organization_id)
+        except AccessDenied as exc:
+            raise exc.about("scorecard.read", "organization", organization_id[:200]) from None
     elif not policy.across_tenants(actor, "reports.read"):
         organization_id = actor.organization_id
     provenance = Report.content["provenance"]
@@ -127,7 +132,22 @@ def scorecards(
         names = identity.organization_names(session, [organization_id])
         if organization_id not in names:
             raise not_found("organization")
-    return _build(session, rows, per_organization_models=organization_id is not None)
+    cards = _build(session, rows, per_organization_models=organization_id is not None)
+    others = sorted(
+        r.key for r in cards.by_organization if r.organization_id != actor.organization_id
+    )
+    if others:
+        audit(
+            session,
+            actor,
+            origin,
+            "scorecard.read",
+            organization_id=organization_id,
+            resource_type="organization" if organization_id else None,
+            resource_id=organization_id,
+            organizations=others,
+        )
+    return cards
 
 
 def _build(session: Session, rows: Iterable[tuple], per_organization_models: bool) -> Scorecards:  # type: ignore[type-arg]

@@ -6,7 +6,8 @@ pages, the command line and jobs all pass the same checks. Another finder's repo
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +17,7 @@ from clearinghouse.config import Settings
 from clearinghouse.db import transaction, utcnow
 from clearinghouse.identity import policy
 from clearinghouse.identity.acting import audit, not_found
-from clearinghouse.identity.policy import Principal
+from clearinghouse.identity.policy import AccessDenied, Principal
 from clearinghouse.identity.ratelimit import hit, parse_limits
 from clearinghouse.identity.schemas import Origin
 from clearinghouse.reports.dedupe_service import visible_details
@@ -45,11 +46,13 @@ __all__ = [
     "parse_report",
     "read_report",
     "record_grounding",
+    "record_reads",
     "record_validation",
     "submit",
     "validated_pocs_for",
 ]
 
+READ = "report.read"  # the audit log's name for every read of a report's content or evidence
 GROUNDING_JOB = "reports.ground"
 VALIDATION_JOB = "reports.validate"
 
@@ -148,22 +151,27 @@ def intake(runtime: Runtime, actor: Principal, origin: Origin, raw: bytes) -> Su
 
 
 def _load(session: Session, actor: Principal, report_id: str) -> Report:
-    report = session.get(Report, report_id) if len(report_id) <= 36 else None
-    if report is None:
-        policy.require(actor, "reports.read")
-        raise not_found("report")
-    policy.require(actor, "reports.read", report.finder_organization_id)
+    """The report, or a refusal recorded as a `report.read` of it (of the id asked for)."""
+    named = len(report_id) <= 36
+    try:
+        report = session.get(Report, report_id) if named else None
+        if report is None:
+            policy.require(actor, "reports.read")
+            raise not_found("report")
+        policy.require(actor, "reports.read", report.finder_organization_id)
+    except AccessDenied as exc:
+        raise exc.about(READ, "report", report_id if named else report_id[:36] + "…") from None
     return report
 
 
 def get_report(session: Session, actor: Principal, origin: Origin, report_id: str) -> ReportDetail:
-    """One report with its content; reading it is written to the audit log."""
+    """One report with its content; reading it is written to the audit log (by anyone)."""
     report = _load(session, actor, report_id)
     audit(
         session,
         actor,
         origin,
-        "report.read",
+        READ,
         organization_id=report.finder_organization_id,
         resource_type="report",
         resource_id=report.id,
@@ -174,16 +182,60 @@ def get_report(session: Session, actor: Principal, origin: Origin, report_id: st
 
 
 def list_reports(
-    session: Session, actor: Principal, *, status: ReportStatus | None = None, limit: int = 200
+    session: Session,
+    actor: Principal,
+    origin: Origin,
+    *,
+    status: ReportStatus | None = None,
+    limit: int = 200,
 ) -> list[ReportOut]:
-    """The actor's organization's reports, newest first; coordinators see every finder's."""
+    """The actor's organization's reports, newest first; coordinators see every finder's (and
+    that is audited: titles and evidence of other organizations' reports)."""
     policy.require(actor, "reports.read")
     query = select(Report).order_by(Report.created_at.desc(), Report.id).limit(limit)
     if not policy.across_tenants(actor, "reports.read"):
         query = query.where(Report.finder_organization_id == actor.organization_id)
     if status is not None:
         query = query.where(Report.status == status.value)
-    return [_out(actor, r) for r in session.scalars(query)]
+    found = list(session.scalars(query))
+    record_reads(session, actor, origin, found, view="report list")
+    return [_out(actor, r) for r in found]
+
+
+class Shown(Protocol):
+    """A report as a view showed it: enough to say whose it is."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def finder_organization_id(self) -> str: ...
+
+
+def record_reads(
+    session: Session, actor: Principal, origin: Origin, shown: Iterable[Shown], **context: Any
+) -> None:
+    """One `report.read` entry for a view that showed `actor` other organizations' reports
+    (their titles, verdicts or evidence), with the view in `context`. A finder's own reports
+    are not recorded in views of many, and nothing is written when nothing foreign was shown.
+    The entry names the report when there is one, else lists the ids in `reports`."""
+    foreign = {r.id: r.finder_organization_id for r in shown}
+    foreign = {i: o for i, o in foreign.items() if o != actor.organization_id}
+    if not foreign:
+        return
+    organizations = set(foreign.values())
+    only = next(iter(foreign)) if len(foreign) == 1 else None
+    details: dict[str, Any] = dict(context) if only else {**context, "reports": sorted(foreign)}
+    audit(
+        session,
+        actor,
+        origin,
+        READ,
+        organization_id=next(iter(organizations)) if len(organizations) == 1 else None,
+        resource_type="report",
+        resource_id=only,
+        **details,
+    )
 
 
 def _out(actor: Principal, report: Report) -> ReportOut:

@@ -27,7 +27,9 @@ from clearinghouse.db import utcnow
 from clearinghouse.identity import policy
 from clearinghouse.identity import service as identity
 from clearinghouse.identity.policy import Principal
+from clearinghouse.identity.schemas import Origin
 from clearinghouse.reports.models import Report
+from clearinghouse.reports.service import record_reads
 
 GROUPS: tuple[tuple[str, str], ...] = (
     ("reproduced", "Reproduced"),
@@ -142,13 +144,15 @@ def _item(report: Report, finder: str, now: datetime) -> TriageItem:
 def queue(
     session: Session,
     actor: Principal,
+    origin: Origin,
     *,
     group: str | None = None,
     organization_id: str | None = None,
     target: str | None = None,
     limit: int = 500,
 ) -> list[TriageItem]:
-    """Every finder's reports in priority order, optionally one group, finder or target."""
+    """Every finder's reports in priority order, optionally one group, finder or target; the
+    titles shown are a `report.read` of other organizations' reports (one entry)."""
     policy.require(actor, "reports.triage")
     if group is not None and group not in _GROUP_RANK:
         raise ValueError(f"unknown group {group!r}; use one of {', '.join(_GROUP_RANK)}")
@@ -166,4 +170,14 @@ def queue(
     items.sort(
         key=lambda i: (_GROUP_RANK[i.group], SEVERITY_LABELS.index(i.severity), i.created_at)
     )
-    return items[:limit]
+    shown = items[:limit]
+    filters = {"group": group, "organization": organization_id, "target": target}
+    record_reads(
+        session,
+        actor,
+        origin,
+        shown,
+        view="triage queue",
+        filters={k: v for k, v in filters.items() if v},
+    )
+    return shown

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from clearinghouse import db
-from clearinghouse.deps import RuntimeDep, SessionDep
+from clearinghouse.deps import RuntimeDep
 from clearinghouse.identity import policy
 from clearinghouse.identity.guard import origin_of, requires
 from clearinghouse.identity.policy import Principal
@@ -23,11 +23,13 @@ Submit = Annotated[Principal, Depends(requires("reports.submit"))]
 
 
 @router.get("/reports")
-def reports_page(request: Request, principal: Read, session: SessionDep) -> Response:
+def reports_page(request: Request, principal: Read, runtime: RuntimeDep) -> Response:
+    with db.transaction(runtime.sessions) as session:
+        reports = service.list_reports(session, principal, origin_of(request))
     return render(
         request,
         "reports/list.html",
-        reports=service.list_reports(session, principal),
+        reports=reports,
         may_submit=policy.allowed(principal, "reports.submit"),
         active_nav="reports",
     )

@@ -43,9 +43,15 @@ def _answer(plan: Plan, format: str, name: str) -> Plan | Response:
     response_model=Plan,
 )
 def asset_plan(
-    asset_id: str, principal: ReadAssets, session: SessionDep, format: Format = "json"
+    asset_id: str,
+    principal: ReadAssets,
+    request: Request,
+    runtime: RuntimeDep,
+    format: Format = "json",
 ) -> Plan | Response:
-    return _answer(service.plan_for_asset(session, principal, asset_id), format, "plan")
+    with db.transaction(runtime.sessions) as session:
+        plan = service.plan_for_asset(session, principal, origin_of(request), asset_id)
+    return _answer(plan, format, "plan")
 
 
 @router.get(
@@ -55,9 +61,16 @@ def asset_plan(
     response_model=Plan,
 )
 def organization_plan(
-    organization_id: str, principal: ReadAssets, session: SessionDep, format: Format = "json"
+    organization_id: str,
+    principal: ReadAssets,
+    request: Request,
+    runtime: RuntimeDep,
+    format: Format = "json",
 ) -> Plan | Response:
-    plan = service.plan_for_organization(session, principal, organization_id)
+    with db.transaction(runtime.sessions) as session:
+        plan = service.plan_for_organization(
+            session, principal, origin_of(request), organization_id
+        )
     return _answer(plan, format, "plan")
 
 

@@ -143,13 +143,14 @@ def plan_command(
     """The remediation plan of an asset or an organization: what to upgrade, by when, and why."""
     if as_json and as_csv:
         console.fail("choose one of --json and --csv", console.EXIT_USAGE)
-    with open_runtime() as runtime, runtime.sessions() as session:
+    cli = Principal.command_line()
+    with open_runtime() as runtime, db.transaction(runtime.sessions) as session:
         try:
-            kind, identifier = service.resolve_target(session, Principal.command_line(), target)
+            kind, identifier = service.resolve_target(session, cli, target)
             if kind == "asset":
-                plan = service.plan_for_asset(session, Principal.command_line(), identifier)
+                plan = service.plan_for_asset(session, cli, CLI_ORIGIN, identifier)
             else:
-                plan = service.plan_for_organization(session, Principal.command_line(), identifier)
+                plan = service.plan_for_organization(session, cli, CLI_ORIGIN, identifier)
         except (IdentityError, AccessDenied) as error:
             console.fail(str(error))
     if as_json:

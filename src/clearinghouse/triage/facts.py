@@ -13,10 +13,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from clearinghouse.identity.policy import Principal
+from clearinghouse.identity.schemas import Origin
 from clearinghouse.knowledge import service as knowledge
 from clearinghouse.reports import service as reports
 from clearinghouse.triage.device_fixes import ProductStatement, statements_of
 from clearinghouse.triage.evidence import Evidence, evidence_of
+from clearinghouse.triage.points import VALIDATED_POC, exploitation
+from clearinghouse.triage.schemas import TriagedFinding
 from clearinghouse.triage.upgrades import Advice
 
 MAX_ADVICE = 4
@@ -28,6 +31,9 @@ class Known:
     advice: Advice
     summary: str | None
     products: tuple[ProductStatement, ...] = ()  # device advisories' product entries
+    # The validated PoC whose report the evidence names to the viewer (Exploitation's detail
+    # shows the first one only); a door that shows it records a `report.read`.
+    shown_report: reports.ValidatedPoc | None = None
 
 
 def knowledge_of(
@@ -38,6 +44,7 @@ def knowledge_of(
     known = {}
     pocs = reports.validated_pocs_for(session, vulnerability_ids)
     for vulnerability_id, found in knowledge.enrichment(session, vulnerability_ids).items():
+        proving = pocs.get(vulnerability_id, [])
         evidence = evidence_of(
             vulnerability_id=vulnerability_id,
             display_id=found.display_id,
@@ -49,15 +56,41 @@ def knowledge_of(
             ssvc=found.ssvc,
             ssvc_source=found.ssvc_source,
             records=found.records,
-            validated_reports=[p.provenance(viewer) for p in pocs.get(vulnerability_id, ())],
+            validated_reports=[p.provenance(viewer) for p in proving],
         )
+        named = exploitation(evidence).source == VALIDATED_POC and proving[0].shows_report(viewer)
         known[vulnerability_id] = Known(
             evidence,
             advice_of(found.kev, found.records),
             found.summary,
             statements_of(found.records),
+            proving[0] if named else None,
         )
     return known
+
+
+def record_shown_reports(
+    session: Session,
+    viewer: Principal,
+    origin: Origin,
+    findings: Iterable[TriagedFinding],
+    known: Mapping[str, Known],
+    **context: Any,
+) -> None:
+    """Findings that name a finder's report (a validated PoC's title, to a coordinator) are a
+    read of it: one `report.read` per report, with the view it was read through in `context`
+    and the vulnerabilities it proved. Commit the session with the answer."""
+    shown: dict[str, tuple[reports.ValidatedPoc, list[str]]] = {}
+    for finding in findings:
+        poc = known[finding.vulnerability_id].shown_report
+        if poc is not None:
+            vulnerabilities = shown.setdefault(poc.report_id, (poc, []))[1]
+            if finding.vulnerability not in vulnerabilities:
+                vulnerabilities.append(finding.vulnerability)
+    for poc, vulnerabilities in shown.values():
+        reports.record_reads(
+            session, viewer, origin, [poc], **context, vulnerabilities=vulnerabilities
+        )
 
 
 def advice_of(

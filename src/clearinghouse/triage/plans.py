@@ -16,6 +16,7 @@ from clearinghouse.db import utcnow
 from clearinghouse.identity import service as identity
 from clearinghouse.identity.acting import not_found
 from clearinghouse.identity.policy import Principal
+from clearinghouse.identity.schemas import Origin
 from clearinghouse.identity.vocabulary import Sector
 from clearinghouse.inventory import service as inventory
 from clearinghouse.inventory.models import Criticality, Exposure
@@ -32,7 +33,7 @@ from clearinghouse.matching.schemas import FindingOut
 from clearinghouse.triage import upgrades
 from clearinghouse.triage.decisions import Decision, decide
 from clearinghouse.triage.device_fixes import DEVICE, DeviceFix, device_fix, matched_products
-from clearinghouse.triage.facts import MAX_ADVICE, Known, knowledge_of
+from clearinghouse.triage.facts import MAX_ADVICE, Known, knowledge_of, record_shown_reports
 from clearinghouse.triage.overrides import overrides_of
 from clearinghouse.triage.ranking import ranked, triaged
 from clearinghouse.triage.schemas import CannotDecide, Plan, TriagedFinding
@@ -186,6 +187,7 @@ def _device_advice(finding: FindingOut) -> list[str]:
 def _plan(
     session: Session,
     actor: Principal,
+    origin: Origin,
     organization_id: str,
     assets: Mapping[str, AssetOut],
     today: date | None,
@@ -216,6 +218,16 @@ def _plan(
         advice[finding.vulnerability_id] = Advice(
             tuple(dict.fromkeys([*device, *given.mitigations]))[:MAX_ADVICE], given.advisories
         )
+    record_shown_reports(
+        session,
+        actor,
+        origin,
+        findings,
+        known,
+        view="plan",
+        plan_organization_id=organization.id,
+        plan_asset_id=asset.id if asset else None,
+    )
     vendor_fixes = {i: fix.vendor_fixes for i, fix in devices.items() if fix.vendor_fixes}
     steps, stuck = upgrades.build(
         findings, _still_affected(session, by_id, devices), advice, vendor_fixes
@@ -264,14 +276,21 @@ def _cannot_decide(
 
 
 def plan_for_asset(
-    session: Session, actor: Principal, asset_id: str, today: date | None = None
+    session: Session, actor: Principal, origin: Origin, asset_id: str, today: date | None = None
 ) -> Plan:
+    """The asset's plan. A finder report it names is a recorded read: commit the session."""
     asset = inventory.get_asset(session, actor, asset_id)
-    return _plan(session, actor, asset.organization_id, {asset.id: asset}, today, asset)
+    return _plan(session, actor, origin, asset.organization_id, {asset.id: asset}, today, asset)
 
 
 def plan_for_organization(
-    session: Session, actor: Principal, organization_id: str, today: date | None = None
+    session: Session,
+    actor: Principal,
+    origin: Origin,
+    organization_id: str,
+    today: date | None = None,
 ) -> Plan:
+    """The organization's plan. A finder report it names is a recorded read: commit the
+    session."""
     assets = {a.id: a for a in inventory.list_assets(session, actor, organization_id)}
-    return _plan(session, actor, organization_id, assets, today)
+    return _plan(session, actor, origin, organization_id, assets, today)

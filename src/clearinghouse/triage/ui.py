@@ -69,13 +69,13 @@ def _show(
 
 def _organization_plan(request: Request, principal: Principal, organization: str | None) -> Plan:
     target = organization or principal.organization_id or ""
-    with request.app.state.runtime.sessions() as session:
-        return service.plan_for_organization(session, principal, target)
+    with db.transaction(request.app.state.runtime.sessions) as session:
+        return service.plan_for_organization(session, principal, origin_of(request), target)
 
 
 def _asset_plan(request: Request, principal: Principal, asset_id: str) -> Plan:
-    with request.app.state.runtime.sessions() as session:
-        return service.plan_for_asset(session, principal, asset_id)
+    with db.transaction(request.app.state.runtime.sessions) as session:
+        return service.plan_for_asset(session, principal, origin_of(request), asset_id)
 
 
 def _export(plan: Plan, format: str) -> Response:
