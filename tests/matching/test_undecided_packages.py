@@ -197,7 +197,7 @@ def test_an_unreadable_version_is_stored_undecided_and_shown_once_in_the_plan(
 
     # The plan: one line for the package, naming all five; no priority for any of them.
     with runtime.sessions() as session:
-        plan = triage.plan_for_asset(session, CLI, asset_id)
+        plan = triage.plan_for_asset(session, CLI, ORIGIN, asset_id)
     (item,) = plan.cannot_decide
     assert item.component_name == "requests" and item.ecosystem == "PyPI"
     assert set(item.cannot_decide.vulnerabilities) == REQUESTS_CVES
