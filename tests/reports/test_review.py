@@ -160,7 +160,8 @@ def test_the_pages_show_the_queue_the_evidence_and_take_the_coordinators_word(
     assert queue.status_code == 200
     text = queue.text
     assert text.index(ids["real"]) < text.index(ids["copy"]) < text.index(ids["bogus"])
-    assert f"duplicate of {ids['human']}" in text
+    # The original opens from the queue: a report's page, or a vulnerability's.
+    assert f'duplicate of <a href="/reports/{ids["human"]}">{ids["human"]}</a>' in text
     filtered = browser_client.get("/reports/triage?group=ungrounded").text
     assert ids["bogus"] in filtered and ids["real"] not in filtered
     page = browser_client.get(f"/reports/{ids['copy']}")
