@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -192,6 +193,9 @@ def test_the_pages_show_the_queue_the_evidence_and_take_the_coordinators_word(
         follow_redirects=False,
     )
     assert forged.status_code == 403  # no CSRF token
+    listed = browser_client.get("/reports").text
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC</td>", listed)
+    assert "<td>not reproduced</td>" in listed and "not_reproduced" not in listed
     cards = browser_client.get("/reports/scorecards").text
     assert "Deep Scan Labs" in cards and "model-a" in cards
 
