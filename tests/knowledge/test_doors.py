@@ -63,8 +63,21 @@ def test_the_vulnerability_page(browser_client: TestClient, world: World):
         "/vulnerabilities", params={"ecosystem": "crates.io", "package": "regex"}
     )
     assert "CVE-2022-24713" in search.text
+    # An ecosystem typed in another case finds the same, rather than "nothing known".
+    typed = browser_client.get(
+        "/vulnerabilities", params={"ecosystem": "CRATES.IO", "package": "regex"}
+    )
+    assert "CVE-2022-24713" in typed.text and 'value="crates.io"' in typed.text
+    wrong = browser_client.get(
+        "/vulnerabilities", params={"ecosystem": "cargo", "package": "regex"}
+    )
+    assert (
+        wrong.status_code == 422
+        and "&#39;cargo&#39; is not an ecosystem name we know" in wrong.text
+    )
     unknown = browser_client.get("/vulnerabilities", params={"q": "CVE-1999-99999"})
     assert unknown.status_code == 404 and "No vulnerability is known" in unknown.text
+    assert "search by package below" in unknown.text
 
 
 def test_feeds_import_and_vulns_show_from_the_command_line(tmp_path: Path):
