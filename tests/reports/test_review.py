@@ -209,7 +209,8 @@ def test_a_finder_sees_its_verdict_and_evidence_but_no_override(
     assert 'data-testid="verdict">duplicate<' in page
     assert "an earlier report by another finder" in page and ids["human"] not in page
     assert "Overrule deduplication" not in page
-    assert browser_client.get("/reports/triage").status_code == 403
+    refused = browser_client.get("/reports/triage", headers={"Accept": "text/html"})
+    assert refused.status_code == 403 and "ask your organization's admin" in refused.text
     bogus = browser_client.get(f"/reports/{ids['bogus']}").text
     assert "StripCommentsFilter.strip_all is not defined" in bogus
     cards = browser_client.get("/reports/scorecards").text
