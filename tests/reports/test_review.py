@@ -167,6 +167,10 @@ def test_the_pages_show_the_queue_the_evidence_and_take_the_coordinators_word(
     assert ids["bogus"] in filtered and ids["real"] not in filtered
     page = browser_client.get(f"/reports/{ids['copy']}")
     assert 'data-testid="verdict">duplicate<' in page.text
+    # The way back: to every report, and for a coordinator to the queue.
+    assert (
+        '<p class="muted"><a href="/reports">Reports</a> · <a href="/reports/triage">' in page.text
+    )
     assert "Earlier reports on the target" in page.text and "Overrule deduplication" in page.text
     refused = browser_client.post(
         f"/reports/{ids['copy']}/dedupe",
@@ -207,6 +211,7 @@ def test_a_finder_sees_its_verdict_and_evidence_but_no_override(
     sign_in(browser_client, world.users["finder_admin"])
     page = browser_client.get(f"/reports/{ids['copy']}").text
     assert 'data-testid="verdict">duplicate<' in page
+    assert '<p class="muted"><a href="/reports">Reports</a></p>' in page
     assert "an earlier report by another finder" in page and ids["human"] not in page
     assert "Overrule deduplication" not in page
     refused = browser_client.get("/reports/triage", headers={"Accept": "text/html"})
