@@ -59,6 +59,10 @@ def test_the_vulnerability_page(browser_client: TestClient, world: World):
     assert str(found.url).endswith("/vulnerabilities/CVE-2022-24713")
     assert "Regexes with large repetitions" in found.text
     assert "regex" in found.text and "fixed 1.5.5" in found.text
+    # The vector's base score, as a number out of 10 with its severity word.
+    assert (
+        '<strong>7.5 High</strong> <span class="muted">(CVSS 3.1 base score, of 10)' in found.text
+    )
     search = browser_client.get(
         "/vulnerabilities", params={"ecosystem": "crates.io", "package": "regex"}
     )

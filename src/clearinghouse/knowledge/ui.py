@@ -11,6 +11,7 @@ from clearinghouse.deps import SessionDep
 from clearinghouse.identity.guard import requires
 from clearinghouse.knowledge import service
 from clearinghouse.knowledge.versions.ecosystems import osv_spelling
+from clearinghouse.triage.scores import scores_of
 from clearinghouse.web import render
 from clearinghouse.web.navigation import add_nav_item
 
@@ -99,4 +100,12 @@ def vulnerability_page(request: Request, identifier: str, session: SessionDep) -
             detail=f"No vulnerability is known as {identifier!r}.",
             request_id="",
         )
-    return render(request, "knowledge/vulnerability.html", v=found, active_nav="vulnerabilities")
+    # A vector alone means little to a newcomer: each readable one is shown with its score.
+    scored = {s.vector: s for s in scores_of(found.severities)}
+    return render(
+        request,
+        "knowledge/vulnerability.html",
+        v=found,
+        scored=scored,
+        active_nav="vulnerabilities",
+    )
