@@ -64,6 +64,9 @@ def test_a_browser_gets_an_html_error_page(client: TestClient):
     assert response.headers["content-type"].startswith("text/html")
     assert "Not Found" in response.text
     assert response.headers["x-request-id"] in response.text
+    # The page says what to do next, and the title is not repeated as the detail.
+    assert "Check the address" in response.text
+    assert "<p>Not Found</p>" not in response.text
 
 
 def test_status_reports_version_database_queue_and_counts(

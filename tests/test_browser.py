@@ -82,6 +82,9 @@ def test_status_page_shows_the_system_and_refreshes_itself(browser: Browser, tmp
         sign_in_row = page.locator("tr", has_text="session.login")
         expect(sign_in_row.first).to_contain_text("chief@coord.example")
         expect(sign_in_row.first).to_contain_text("success")
+        # The details column keeps a readable width instead of one letter per line.
+        details = sign_in_row.first.locator("code.details")
+        assert details.evaluate("e => e.getBoundingClientRect().width") > 150
         page.get_by_label("Action starts with").fill("session.")
         page.get_by_role("button", name="Search").click()
         expect(page).to_have_url(re.compile(r"action=session\."))

@@ -11,7 +11,7 @@ from clearinghouse.identity.vocabulary import Scope
 from clearinghouse.knowledge import service
 from tests.helpers import cli_env, run_cli
 from tests.identity_world import World, sign_in
-from tests.shared_data import shared_file
+from tests.shared_data import import_pypa_packages, shared_file
 
 RUSTSEC_OSV = "osv-rustsec/rustsec-osv-branch.tar.gz"
 
@@ -59,12 +59,43 @@ def test_the_vulnerability_page(browser_client: TestClient, world: World):
     assert str(found.url).endswith("/vulnerabilities/CVE-2022-24713")
     assert "Regexes with large repetitions" in found.text
     assert "regex" in found.text and "fixed 1.5.5" in found.text
+    # The vector's base score, as a number out of 10 with its severity word.
+    assert (
+        '<strong>7.5 High</strong> <span class="muted">(CVSS 3.1 base score, of 10)' in found.text
+    )
     search = browser_client.get(
         "/vulnerabilities", params={"ecosystem": "crates.io", "package": "regex"}
     )
     assert "CVE-2022-24713" in search.text
+    # An ecosystem typed in another case finds the same, rather than "nothing known".
+    typed = browser_client.get(
+        "/vulnerabilities", params={"ecosystem": "CRATES.IO", "package": "regex"}
+    )
+    assert "CVE-2022-24713" in typed.text and 'value="crates.io"' in typed.text
+    wrong = browser_client.get(
+        "/vulnerabilities", params={"ecosystem": "cargo", "package": "regex"}
+    )
+    assert (
+        wrong.status_code == 422
+        and "&#39;cargo&#39; is not an ecosystem name we know" in wrong.text
+    )
     unknown = browser_client.get("/vulnerabilities", params={"q": "CVE-1999-99999"})
     assert unknown.status_code == 404 and "No vulnerability is known" in unknown.text
+    assert "search by package below" in unknown.text
+
+
+def test_a_package_search_shows_version_ranges_not_commits(
+    browser_client: TestClient, world: World
+):
+    import_pypa_packages(world.runtime, "requests")
+    sign_in(browser_client, world.users["hospital_member"])
+    page = browser_client.get(
+        "/vulnerabilities", params={"ecosystem": "PyPI", "package": "requests"}
+    )
+    assert page.status_code == 200 and "known vulnerabilities in PyPI package requests" in page.text
+    assert "introduced 2.3.0 fixed 2.31.0" in page.text
+    # PyPA's records also give the fixing commit as a GIT range; a commit id is no version.
+    assert "74ea7cf7a6a27a4eeb2ae24e162bcc942a6706d5" not in page.text
 
 
 def test_feeds_import_and_vulns_show_from_the_command_line(tmp_path: Path):

@@ -53,5 +53,24 @@ def test_an_operator_adds_an_asset_uploads_a_lockfile_and_reads_its_findings(
         files={"file": ("Cargo.lock", b"[[package]]\nname = ")},
     )
     assert bad.status_code == 422 and "not valid TOML" in bad.text
+    # A file under a name that says nothing: its format is chosen on the form.
+    assert '<option value="cargo-lock">' in page.text
+    named = browser_client.post(
+        f"{asset_url}/uploads",
+        data={"csrf_token": token, "file_format": "cargo-lock"},
+        files={
+            "file": (
+                "lockfile-2026.bak",
+                shared_file(f"{LOCKS}/deprecated-vuln/Cargo.lock").read_bytes(),
+            )
+        },
+    )
+    assert named.status_code == 200 and "(cargo-lock)" in named.text
+    unknown = browser_client.post(
+        f"{asset_url}/uploads",
+        data={"csrf_token": token, "file_format": "word-doc"},
+        files={"file": ("notes.doc", b"hello")},
+    )
+    assert unknown.status_code == 422 and "Unknown format" in unknown.text
     listing = browser_client.get("/assets")
     assert "Lab gateway" in listing.text and "internet-facing" in listing.text

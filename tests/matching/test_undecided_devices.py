@@ -9,6 +9,7 @@ The operator must see the first kind and the date as "cannot decide", not be tol
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -188,6 +189,10 @@ def test_the_api_and_the_asset_page_show_cannot_decide_to_their_owner_only(
     assert "Cannot decide: advisories that name your devices" in page.text
     assert "&lt;=the_first_5_digits_of_serial_number_22081" in page.text
     assert MELSEC_PAGE in page.text
+    # The decided device finding says which product and range matched, and where its fix is.
+    assert ": introduced" not in page.text
+    assert re.search(r"csaf:ICSA-20-303-01#CVE-[\d-]+: [^<]+, versions &lt;=20", page.text)
+    assert f'<a href="/assets/{asset_id}/plan">see the plan</a>' in page.text
     overview = browser_client.get("/assets")
     assert overview.status_code == 200
     assert f'href="/assets/{asset_id}#cannot-decide">2 cannot decide</a>' in overview.text

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -124,6 +126,11 @@ def test_the_web_form(browser_client: TestClient, world: World):
     sign_in(browser_client, world.users["finder_admin"])
     page = browser_client.get("/reports/new")
     assert page.status_code == 200
+    # The format is on the page itself: the shipped schema, readable in the browser.
+    shown_schema = re.search(
+        r'<pre class="mono" data-testid="report-schema">(.*?)</pre>', page.text, re.S
+    )
+    assert shown_schema and json.loads(html.unescape(shown_schema.group(1))) == report_json_schema()
     csrf = csrf_from(page.text)
     document = sqlparse_report()
     uploaded = browser_client.post(

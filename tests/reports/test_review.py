@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -160,11 +161,16 @@ def test_the_pages_show_the_queue_the_evidence_and_take_the_coordinators_word(
     assert queue.status_code == 200
     text = queue.text
     assert text.index(ids["real"]) < text.index(ids["copy"]) < text.index(ids["bogus"])
-    assert f"duplicate of {ids['human']}" in text
+    # The original opens from the queue: a report's page, or a vulnerability's.
+    assert f'duplicate of <a href="/reports/{ids["human"]}">{ids["human"]}</a>' in text
     filtered = browser_client.get("/reports/triage?group=ungrounded").text
     assert ids["bogus"] in filtered and ids["real"] not in filtered
     page = browser_client.get(f"/reports/{ids['copy']}")
     assert 'data-testid="verdict">duplicate<' in page.text
+    # The way back: to every report, and for a coordinator to the queue.
+    assert (
+        '<p class="muted"><a href="/reports">Reports</a> · <a href="/reports/triage">' in page.text
+    )
     assert "Earlier reports on the target" in page.text and "Overrule deduplication" in page.text
     refused = browser_client.post(
         f"/reports/{ids['copy']}/dedupe",
@@ -191,6 +197,9 @@ def test_the_pages_show_the_queue_the_evidence_and_take_the_coordinators_word(
         follow_redirects=False,
     )
     assert forged.status_code == 403  # no CSRF token
+    listed = browser_client.get("/reports").text
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC</td>", listed)
+    assert "<td>not reproduced</td>" in listed and "not_reproduced" not in listed
     cards = browser_client.get("/reports/scorecards").text
     assert "Deep Scan Labs" in cards and "model-a" in cards
 
@@ -202,9 +211,11 @@ def test_a_finder_sees_its_verdict_and_evidence_but_no_override(
     sign_in(browser_client, world.users["finder_admin"])
     page = browser_client.get(f"/reports/{ids['copy']}").text
     assert 'data-testid="verdict">duplicate<' in page
+    assert '<p class="muted"><a href="/reports">Reports</a></p>' in page
     assert "an earlier report by another finder" in page and ids["human"] not in page
     assert "Overrule deduplication" not in page
-    assert browser_client.get("/reports/triage").status_code == 403
+    refused = browser_client.get("/reports/triage", headers={"Accept": "text/html"})
+    assert refused.status_code == 403 and "ask your organization's admin" in refused.text
     bogus = browser_client.get(f"/reports/{ids['bogus']}").text
     assert "StripCommentsFilter.strip_all is not defined" in bogus
     cards = browser_client.get("/reports/scorecards").text

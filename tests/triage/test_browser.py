@@ -15,6 +15,24 @@ from tests.test_demo import run_demo
 pytestmark = pytest.mark.browser
 
 
+# The lowest WCAG contrast ratio between a decision label's colour and the page's background.
+LOWEST_DECISION_CONTRAST = """() => {
+  const luminance = (css) => {
+    const [r, g, b] = css.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number).map((v) => {
+      const c = v / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = luminance(getComputedStyle(document.body).backgroundColor);
+  const ratios = [...document.querySelectorAll('.decision')].map((e) => {
+    const [a, b] = [luminance(getComputedStyle(e).color), background].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+  });
+  return Math.min(...ratios);
+}"""
+
+
 def test_the_hospital_reads_its_plan(browser: Browser, tmp_path: Path) -> None:  # noqa: F811
     # The plan needs no validated reports: a sandbox folder uid 65534 cannot reach (pytest's
     # tmp_path is 0700) makes the demo skip validation, with a line saying why.
@@ -43,6 +61,12 @@ def test_the_hospital_reads_its_plan(browser: Browser, tmp_path: Path) -> None: 
         first = page.locator("ol.steps li").first
         expect(first).to_contain_text("Upgrade salt from 2019.2.0 to")
         expect(first).to_contain_text("Known exploited")
+        # The decision labels (Act, Attend…) are readable text: WCAG AA contrast, light and dark.
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            worst = page.evaluate(LOWEST_DECISION_CONTRAST)
+            assert worst >= 4.5, (scheme, worst)
+        page.emulate_media(color_scheme="light")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "plan-page.png"), full_page=True)
         page.get_by_role("link", name="Printable page").click()

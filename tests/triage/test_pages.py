@@ -28,6 +28,10 @@ def test_the_operator_reads_prints_downloads_and_overrides(
     assert "Remediation plan: Valley County Hospital" in page.text
     assert f"Upgrade salt from {SALT_VERSION} to" in page.text
     assert "Known exploited" in page.text
+    # Each vulnerability id opens its page and each asset name opens the asset.
+    assert re.search(r'<td><a href="/vulnerabilities/CVE-\d+-\d+">CVE-', page.text)
+    assert re.search(r'Fixes <a href="/vulnerabilities/', page.text)
+    assert f'<a href="/assets/{hospital.asset_id}">' in page.text
     # The chart: an SVG whose bars add up to the open findings, one row per deadline bucket.
     svg = re.search(r"<svg.*?</svg>", page.text, re.S)
     assert svg

@@ -133,6 +133,7 @@ def _asset_page(
         findings=findings,
         undecided=matching.fold_unreadable_versions(undecided),
         can_manage=policy.allowed(principal, "assets.manage", asset.organization_id),
+        formats=sorted((f.format_id, f.description) for f in service.FORMATS),
         active_nav="assets",
         **extra,
     )
@@ -150,11 +151,17 @@ async def upload(
     runtime: RuntimeDep,
     asset_id: str,
     file: Annotated[UploadFile | None, File()] = None,
+    file_format: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     with runtime.sessions() as session:
         service.check_upload_allowed(session, principal, asset_id)
     if file is None or not file.filename:
         return _asset_page(request, principal, asset_id, 422, error="Choose a file to upload.")
+    # Empty: detected from the file's name and content.
+    format_id = file_format or None
+    if format_id and format_id not in {f.format_id for f in service.FORMATS}:
+        error = f"Unknown format {format_id!r}: choose one from the list."
+        return _asset_page(request, principal, asset_id, 422, error=error)
     data = await file.read(service.MAX_FILE_BYTES + 1)
     if len(data) > service.MAX_FILE_BYTES:
         error = f"The file is larger than {service.MAX_FILE_BYTES:,} bytes."
@@ -162,7 +169,7 @@ async def upload(
     if len(data) > service.INLINE_BYTES:
         with db.transaction(runtime.sessions) as session:
             queued = service.queue_upload(
-                session, principal, origin_of(request), asset_id, file.filename, data
+                session, principal, origin_of(request), asset_id, file.filename, data, format_id
             )
         runtime.queue.enqueue("inventory.parse_upload", upload_id=queued.id)
         notice = (
@@ -173,7 +180,7 @@ async def upload(
     try:
         with db.transaction(runtime.sessions) as session:
             stored = service.add_upload(
-                session, principal, origin_of(request), asset_id, file.filename, data
+                session, principal, origin_of(request), asset_id, file.filename, data, format_id
             )
             counts = matching.refresh_assets(session, [asset_id], cause=f"upload:{stored.id}")
     except service.InventoryRejected as rejected:

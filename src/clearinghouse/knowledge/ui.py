@@ -10,6 +10,8 @@ from starlette.responses import RedirectResponse, Response
 from clearinghouse.deps import SessionDep
 from clearinghouse.identity.guard import requires
 from clearinghouse.knowledge import service
+from clearinghouse.knowledge.versions.ecosystems import osv_spelling
+from clearinghouse.triage.scores import scores_of
 from clearinghouse.web import render
 from clearinghouse.web.navigation import add_nav_item
 
@@ -46,22 +48,38 @@ def search_page(
             "knowledge/search.html",
             status_code=200 if covered else 404,
             q=q,
-            error=None if covered else f"No vulnerability is known as {q.strip()!r}.",
+            error=None
+            if covered
+            else (
+                f"No vulnerability is known as {q.strip()!r}. Check the id, or search by "
+                "package below (a package name is not an id)."
+            ),
             covered=covered,
             ecosystem=ecosystem,
             package=package,
             matches=None,
             active_nav="vulnerabilities",
         )
-    matches = (
-        service.search_package(session, ecosystem.strip(), package.strip())
-        if ecosystem.strip() and package.strip()
-        else None
-    )
+    matches = None
+    error = None
+    if ecosystem.strip() and package.strip():
+        # Names are case-sensitive in OSV; "pypi" finding nothing would read as "no known
+        # vulnerabilities", so the spelling is fixed, or refused with the names to use.
+        spelled = osv_spelling(ecosystem)
+        if spelled is None:
+            error = (
+                f"{ecosystem.strip()!r} is not an ecosystem name we know. "
+                "Try PyPI, npm, Go, crates.io, Maven, NuGet, RubyGems, Packagist or Debian."
+            )
+        else:
+            ecosystem = spelled
+            matches = service.search_package(session, spelled, package.strip())
     return render(
         request,
         "knowledge/search.html",
+        status_code=422 if error else 200,
         q=q,
+        error=error,
         ecosystem=ecosystem,
         package=package,
         matches=matches,
@@ -82,4 +100,12 @@ def vulnerability_page(request: Request, identifier: str, session: SessionDep) -
             detail=f"No vulnerability is known as {identifier!r}.",
             request_id="",
         )
-    return render(request, "knowledge/vulnerability.html", v=found, active_nav="vulnerabilities")
+    # A vector alone means little to a newcomer: each readable one is shown with its score.
+    scored = {s.vector: s for s in scores_of(found.severities)}
+    return render(
+        request,
+        "knowledge/vulnerability.html",
+        v=found,
+        scored=scored,
+        active_nav="vulnerabilities",
+    )

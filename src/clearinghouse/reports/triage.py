@@ -94,6 +94,7 @@ class TriageItem(BaseModel):
     waiting_days: float
     likely_duplicate_of: str | None  # a known vulnerability dedupe found likely, not decided
     duplicate_of: str | None
+    duplicate_of_report: str | None  # the original's report id, when the original is a report
     evidence: list[str]  # which evidence the report holds: grounding, dedupe, validation…
 
 
@@ -137,6 +138,11 @@ def _item(report: Report, finder: str, now: datetime) -> TriageItem:
         waiting_days=round((now - report.created_at).total_seconds() / 86400, 1),
         likely_duplicate_of=None if not likely else str(likely.get("label")),
         duplicate_of=None if not original else str(original.get("label")),
+        duplicate_of_report=(
+            str(original["id"])
+            if original and original.get("kind") != "vulnerability" and original.get("id")
+            else None
+        ),
         evidence=[k for k in ("grounding", "dedupe", "crash_state", "validation") if k in details],
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -35,9 +37,23 @@ def reports_page(request: Request, principal: Read, runtime: RuntimeDep) -> Resp
     )
 
 
+# Shown on the form, so that a finder can write a report without the repository at hand.
+REPORT_SCHEMA = Path(__file__).with_name("data") / "report.schema.json"
+
+
+@cache
+def _schema_text() -> str:
+    return REPORT_SCHEMA.read_text(encoding="utf-8")
+
+
 def _form(request: Request, status_code: int = 200, **extra: Any) -> Response:
     return render(
-        request, "reports/new.html", status_code=status_code, active_nav="reports", **extra
+        request,
+        "reports/new.html",
+        status_code=status_code,
+        active_nav="reports",
+        schema_text=_schema_text(),
+        **extra,
     )
 
 

@@ -87,6 +87,16 @@ class Ecosystem:
     family: Family
 
 
+def osv_spelling(name: str) -> str | None:
+    """An ecosystem as a person may type it (`pypi`, `CRATES.IO:x`) spelled as OSV does
+    (`PyPI`, `crates.io:x`); None when no OSV ecosystem has that name."""
+    base, sep, suffix = name.strip().partition(":")
+    for known in (*FAMILY_OF, *sorted(UNORDERED)):
+        if known.lower() == base.lower():
+            return known + sep + suffix
+    return None
+
+
 @lru_cache(maxsize=1024)
 def normalize_ecosystem(name: str) -> Ecosystem:
     """Map an OSV ecosystem string (`Debian:12`, `Red Hat`, `PyPI`…) to its ordering family.
