@@ -38,6 +38,19 @@ def test_api_finds_by_any_alias_and_searches_by_package(client: TestClient, worl
         params={"ecosystem": "crates.io", "package": "regex"},
     ).json()
     assert "CVE-2022-24713" in {m["display_id"] for m in found}
+    # OSV's names are case-sensitive: "CRATES.IO" is crates.io, not a silent "nothing known".
+    typed = client.get(
+        "/api/v1/vulnerabilities",
+        headers=auth,
+        params={"ecosystem": "CRATES.IO", "package": "regex"},
+    ).json()
+    assert typed == found
+    unknown = client.get(
+        "/api/v1/vulnerabilities",
+        headers=auth,
+        params={"ecosystem": "cargo", "package": "regex"},
+    )
+    assert unknown.status_code == 422 and "not an ecosystem name" in unknown.json()["detail"]
     missing = client.get("/api/v1/vulnerabilities/CVE-1999-99999", headers=auth)
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
@@ -118,6 +131,12 @@ def test_feeds_import_and_vulns_show_from_the_command_line(tmp_path: Path):
     assert bad_path.returncode == 2 and "no such file or folder" in bad_path.stderr
     runs = json.loads(run_cli("feeds", "runs", "--json", env=env).stdout)
     assert runs[0]["unchanged"] > 1000, runs[0]
+    lower = run_cli(
+        "vulns", "search", "--ecosystem", "crates.IO", "--package", "regex", "--json", env=env
+    )
+    assert "CVE-2022-24713" in {m["display_id"] for m in json.loads(lower.stdout)}
+    wrong = run_cli("vulns", "search", "--ecosystem", "cargo", "--package", "regex", env=env)
+    assert wrong.returncode == 2 and "not an ecosystem name" in wrong.stderr
 
 
 def test_one_run_with_every_rejection(client: TestClient, world: World, tmp_path: Path):

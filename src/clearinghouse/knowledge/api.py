@@ -37,7 +37,11 @@ def search(
     package: Annotated[str, Query(min_length=1, max_length=300)],
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[PackageMatch]:
-    return service.search_package(session, ecosystem, package, limit)
+    try:
+        spelled = service.ecosystem_named(ecosystem)
+    except service.UnknownEcosystemName as exc:
+        raise Problem(422, str(exc)) from None
+    return service.search_package(session, spelled, package, limit)
 
 
 @router.get(

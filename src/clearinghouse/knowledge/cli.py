@@ -335,6 +335,10 @@ def search(
 ) -> None:
     """Vulnerabilities that name a package."""
     with open_runtime() as runtime, runtime.sessions() as session:
+        try:
+            ecosystem = service.ecosystem_named(ecosystem)
+        except service.UnknownEcosystemName as exc:
+            console.fail(str(exc), console.EXIT_USAGE)
         found = service.search_package(session, ecosystem, package)
     if as_json:
         console.print_json(found)

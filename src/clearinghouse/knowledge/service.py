@@ -48,6 +48,7 @@ from clearinghouse.knowledge.schemas import (
 )
 from clearinghouse.knowledge.sources.registry import IMPORTERS, UnknownSource, importer_for
 from clearinghouse.knowledge.texts import VulnerabilityText, texts_of
+from clearinghouse.knowledge.versions.ecosystems import osv_spelling
 
 __all__ = [
     "IMPORTERS",
@@ -58,6 +59,7 @@ __all__ = [
     "CpeError",
     "CpeValue",
     "Enrichment",
+    "UnknownEcosystemName",
     "UnknownSource",
     "VulnerabilityBrief",
     "VulnerabilityText",
@@ -66,6 +68,7 @@ __all__ = [
     "briefs",
     "device_cpe",
     "devices_for",
+    "ecosystem_named",
     "enrichment",
     "entries_for_packages",
     "entries_of",
@@ -217,6 +220,22 @@ def find_vulnerability(session: Session, identifier: str) -> VulnerabilityOut | 
             ],
         }
     )
+
+
+class UnknownEcosystemName(ValueError):
+    """An ecosystem name no OSV database uses, in any case."""
+
+
+def ecosystem_named(typed: str) -> str:
+    """An ecosystem as a person types it, spelled as OSV does (`pypi` is `PyPI`). Names are
+    case-sensitive in OSV, and a search for `pypi` finding nothing would read as "nothing known"."""
+    spelled = osv_spelling(typed)
+    if spelled is None:
+        raise UnknownEcosystemName(
+            f"{typed.strip()!r} is not an ecosystem name we know. "
+            "Try PyPI, npm, Go, crates.io, Maven, NuGet, RubyGems, Packagist or Debian."
+        )
+    return spelled
 
 
 def search_package(

@@ -10,7 +10,6 @@ from starlette.responses import RedirectResponse, Response
 from clearinghouse.deps import SessionDep
 from clearinghouse.identity.guard import requires
 from clearinghouse.knowledge import service
-from clearinghouse.knowledge.versions.ecosystems import osv_spelling
 from clearinghouse.triage.scores import scores_of
 from clearinghouse.web import render
 from clearinghouse.web.navigation import add_nav_item
@@ -63,17 +62,12 @@ def search_page(
     matches = None
     error = None
     if ecosystem.strip() and package.strip():
-        # Names are case-sensitive in OSV; "pypi" finding nothing would read as "no known
-        # vulnerabilities", so the spelling is fixed, or refused with the names to use.
-        spelled = osv_spelling(ecosystem)
-        if spelled is None:
-            error = (
-                f"{ecosystem.strip()!r} is not an ecosystem name we know. "
-                "Try PyPI, npm, Go, crates.io, Maven, NuGet, RubyGems, Packagist or Debian."
-            )
+        try:
+            ecosystem = service.ecosystem_named(ecosystem)
+        except service.UnknownEcosystemName as exc:
+            error = str(exc)
         else:
-            ecosystem = spelled
-            matches = service.search_package(session, spelled, package.strip())
+            matches = service.search_package(session, ecosystem, package.strip())
     return render(
         request,
         "knowledge/search.html",
