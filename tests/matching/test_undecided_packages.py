@@ -231,6 +231,12 @@ def test_an_unreadable_version_is_stored_undecided_and_shown_once_in_the_plan(
     assert "5 advisories (" in page.text and "give its exact version" in page.text
     overview = browser_client.get("/assets")
     assert f'href="/assets/{asset_id}#cannot-decide">1 cannot decide</a>' in overview.text
+    # The overview counts in the database, not from a capped list: the same numbers.
+    organization = world.organizations["hospital"]
+    with runtime.sessions() as session:
+        counts = matching.counts_by_asset(session, CLI, organization)
+    assert counts == ({asset_id: len(opened)}, {asset_id: 1})
+    assert f"<strong>{len(opened)}</strong>" in overview.text
 
 
 def test_an_exact_version_later_turns_doubts_into_findings_or_closes_them(

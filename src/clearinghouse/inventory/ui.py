@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -42,11 +41,9 @@ def _assets_page(
     runtime = request.app.state.runtime
     with runtime.sessions() as session:
         assets = service.list_assets(session, principal, organization_id)
-        findings = matching.list_findings(session, principal, organization_id, limit=5000)
-        undecided = matching.list_findings(
-            session, principal, organization_id, status=matching.FindingStatus.UNDECIDED
+        open_by_asset, undecided_by_asset = matching.counts_by_asset(
+            session, principal, organization_id
         )
-    open_by_asset = Counter(finding.asset_id for finding in findings)
     return render(
         request,
         "inventory/assets.html",
@@ -54,9 +51,7 @@ def _assets_page(
         organization_id=organization_id,
         assets=assets,
         open_by_asset=open_by_asset,
-        undecided_by_asset=Counter(
-            finding.asset_id for finding in matching.fold_unreadable_versions(undecided)
-        ),
+        undecided_by_asset=undecided_by_asset,
         can_manage=policy.allowed(principal, "assets.manage", organization_id),
         active_nav="assets",
         **CHOICES,

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearinghouse import db
@@ -39,7 +39,12 @@ from clearinghouse.matching.firmware_ranges import (
 from clearinghouse.matching.models import Finding, FindingStatus
 from clearinghouse.matching.packages import Hit, PackageMatcher, package_key
 from clearinghouse.matching.schemas import FindingOut
-from clearinghouse.matching.undecided import doubt_of, fold_unreadable_versions, records_of
+from clearinghouse.matching.undecided import (
+    doubt_of,
+    fold_unreadable_versions,
+    records_of,
+    shown_per_asset,
+)
 from clearinghouse.matching.vex import speaks_about
 
 EVENT_BATCH = 2000
@@ -189,6 +194,33 @@ def process_vulnerability_events(sessions: sessionmaker[Session]) -> Counter[str
             total["events"] += len(events)
 
 
+def counts_by_asset(
+    session: Session, actor: Principal, organization_id: str
+) -> tuple[Counter[str], Counter[str]]:
+    """Open findings and cannot-decide items per asset of an organization, counted whole (the
+    lists are capped), the cannot-decide ones folded as the asset page shows them."""
+    policy.require(actor, "assets.read", organization_id)
+    in_organization = Finding.organization_id == organization_id
+    opened = session.execute(
+        select(Finding.asset_id, func.count())
+        .where(in_organization, Finding.status == FindingStatus.OPEN)
+        .group_by(Finding.asset_id)
+    )
+    undecided = session.execute(
+        select(
+            Finding.asset_id,
+            Finding.component_name,
+            Finding.component_version,
+            Finding.ecosystem,
+            Finding.evidence,
+        ).where(in_organization, Finding.status == FindingStatus.UNDECIDED)
+    )
+    return (
+        Counter({asset_id: count for asset_id, count in opened}),  # noqa: C416 (rows)
+        shown_per_asset(tuple(row) for row in undecided),
+    )
+
+
 def list_findings(
     session: Session,
     actor: Principal,
@@ -226,6 +258,7 @@ def list_findings(
 __all__ = [
     "AFFECTED_STATUSES",
     "FindingStatus",
+    "counts_by_asset",
     "fan_out",
     "fold_unreadable_versions",
     "in_range",

@@ -10,12 +10,15 @@ hand."
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from clearinghouse.knowledge.service import AdvisoryPage
 from clearinghouse.matching.schemas import Doubt, FindingOut
 
+# An undecided finding's asset, component name, version, ecosystem and evidence.
+UndecidedRow = tuple[str, str, str | None, str | None, Mapping[str, Any] | None]
 SHOWN_RANGES = 3
 SHOWN_ADVISORIES = 3
 
@@ -83,6 +86,21 @@ def fold_unreadable_versions(findings: Sequence[FindingOut]) -> list[FindingOut]
             shown.append(key)
         groups[key].append(finding)
     return [item if isinstance(item, FindingOut) else _folded(groups[item]) for item in shown]
+
+
+def shown_per_asset(rows: Iterable[UndecidedRow]) -> Counter[str]:
+    """How many cannot-decide items each asset shows, folded as `fold_unreadable_versions`
+    folds them: (asset, component, version, ecosystem, evidence) rows of undecided findings."""
+    shown: Counter[str] = Counter()
+    folded: set[tuple[str, str, str | None, str | None]] = set()
+    for asset_id, name, version, ecosystem, evidence in rows:
+        if _why(evidence or {}) == "version":
+            key = (asset_id, name, version, ecosystem)
+            if key in folded:
+                continue
+            folded.add(key)
+        shown[asset_id] += 1
+    return shown
 
 
 def _folded(group: Sequence[FindingOut]) -> FindingOut:
