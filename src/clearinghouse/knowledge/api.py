@@ -50,12 +50,7 @@ def search(
     summary="One vulnerability by any of its ids, with every source record",
 )
 def get(identifier: str, session: SessionDep) -> VulnerabilityOut:
-    found = service.find_vulnerability(session, identifier)
-    if found is not None:
-        return found
-    covered = service.advisory_vulnerabilities(session, identifier, limit=20)
-    if len(covered) == 1:
-        found = service.find_vulnerability(session, covered[0].id)
+    found, covered = service.look_up(session, identifier, limit=20)
     if found is None:
         raise Problem(404, _not_found(identifier, covered))
     return found

@@ -189,10 +189,7 @@ def show(
 ) -> None:
     """One vulnerability with every record it is made of."""
     with open_runtime() as runtime, runtime.sessions() as session:
-        found = service.find_vulnerability(session, identifier)
-        covered = [] if found else service.advisory_vulnerabilities(session, identifier)
-        if len(covered) == 1:  # an advisory about one vulnerability: that is the one meant
-            found = service.find_vulnerability(session, covered[0].id)
+        found, covered = service.look_up(session, identifier)
     if found is None and covered:
         _print_advisory(identifier, covered, as_json)
         return

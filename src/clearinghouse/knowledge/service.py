@@ -76,6 +76,7 @@ __all__ = [
     "get_run",
     "import_feed",
     "list_runs",
+    "look_up",
     "lookup_name",
     "mark_processed",
     "merged_away",
@@ -143,6 +144,20 @@ def advisory_vulnerabilities(
         VulnerabilitySummary.model_validate(v)
         for v in sorted(found.values(), key=lambda v: v.display_id)
     ]
+
+
+def look_up(
+    session: Session, identifier: str, limit: int = 500
+) -> tuple[VulnerabilityOut | None, list[VulnerabilitySummary]]:
+    """What an id a person typed names: a vulnerability (by any alias, or the only one an
+    advisory covers), else the vulnerabilities the advisory it names covers (maybe none)."""
+    found = find_vulnerability(session, identifier)
+    if found is not None:
+        return found, []
+    covered = advisory_vulnerabilities(session, identifier, limit)
+    if len(covered) == 1:  # an advisory about one vulnerability: that is the one meant
+        return find_vulnerability(session, covered[0].id), covered
+    return None, covered
 
 
 def find_vulnerability(session: Session, identifier: str) -> VulnerabilityOut | None:

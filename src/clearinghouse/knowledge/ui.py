@@ -36,10 +36,7 @@ def search_page(
 ) -> Response:
     """Search by id (goes straight to the vulnerability) or by ecosystem and package."""
     if q.strip():
-        found = service.find_vulnerability(session, q)
-        covered = [] if found else service.advisory_vulnerabilities(session, q)
-        if found is None and len(covered) == 1:
-            found = service.find_vulnerability(session, covered[0].id)
+        found, covered = service.look_up(session, q)
         if found is not None:
             return RedirectResponse(f"/vulnerabilities/{found.display_id}", status_code=303)
         return render(
