@@ -19,6 +19,7 @@ from clearinghouse.matching.schemas import Doubt, FindingOut
 
 # An undecided finding's asset, component name, version, ecosystem and evidence.
 UndecidedRow = tuple[str, str, str | None, str | None, Mapping[str, Any] | None]
+FoldKey = tuple[str, str, str | None, str | None]
 SHOWN_RANGES = 3
 SHOWN_ADVISORIES = 3
 
@@ -69,18 +70,19 @@ def fold_unreadable_versions(findings: Sequence[FindingOut]) -> list[FindingOut]
     advisory (each opens or closes on its own once the version is exact); only what is shown is
     folded, in the order the first of each group came.
     """
-    groups: dict[tuple[str, str, str | None, str | None], list[FindingOut]] = {}
-    shown: list[FindingOut | tuple[str, str, str | None, str | None]] = []
+    groups: dict[FoldKey, list[FindingOut]] = {}
+    shown: list[FindingOut | FoldKey] = []
     for finding in findings:
-        if finding.cannot_decide is None or _why(finding.evidence) != "version":
-            shown.append(finding)
-            continue
-        key = (
+        key = _fold_key(
             finding.asset_id,
             finding.component_name,
             finding.component_version,
             finding.ecosystem,
+            finding.evidence if finding.cannot_decide is not None else None,
         )
+        if key is None:
+            shown.append(finding)
+            continue
         if key not in groups:
             groups[key] = []
             shown.append(key)
@@ -92,15 +94,29 @@ def shown_per_asset(rows: Iterable[UndecidedRow]) -> Counter[str]:
     """How many cannot-decide items each asset shows, folded as `fold_unreadable_versions`
     folds them: (asset, component, version, ecosystem, evidence) rows of undecided findings."""
     shown: Counter[str] = Counter()
-    folded: set[tuple[str, str, str | None, str | None]] = set()
-    for asset_id, name, version, ecosystem, evidence in rows:
-        if _why(evidence or {}) == "version":
-            key = (asset_id, name, version, ecosystem)
-            if key in folded:
-                continue
+    folded: set[FoldKey] = set()
+    for row in rows:
+        key = _fold_key(*row)
+        if key in folded:
+            continue
+        if key is not None:
             folded.add(key)
-        shown[asset_id] += 1
+        shown[row[0]] += 1
     return shown
+
+
+def _fold_key(
+    asset_id: str,
+    name: str,
+    version: str | None,
+    ecosystem: str | None,
+    evidence: Mapping[str, Any] | None,
+) -> FoldKey | None:
+    """The group an undecided finding folds into: its package, when the fault is the version
+    the operator gave; None when it stands alone (a device's, an advisory's own doubt)."""
+    if evidence is None or _why(evidence) != "version":
+        return None
+    return (asset_id, name, version, ecosystem)
 
 
 def _folded(group: Sequence[FindingOut]) -> FindingOut:
