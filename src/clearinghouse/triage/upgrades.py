@@ -120,7 +120,7 @@ def _device_name(finding: TriagedFinding) -> str:
     return product if product == finding.component_name else f"{product} ({finding.component_name})"
 
 
-def _spelled_like(finding: TriagedFinding, target: str | None) -> str | None:
+def _as_go_module_says(finding: TriagedFinding, target: str | None) -> str | None:
     """The target as the component names its versions: Go modules say `v0.45.0`.
 
     OSV's Go database gives versions without the `v` that go.mod and `go get` need; the
@@ -152,7 +152,7 @@ def _step(
             f"{first.component_version or '?'} to {target}: {_fixes_text(findings)}"
         )
     else:
-        target = _spelled_like(first, target)
+        target = _as_go_module_says(first, target)
         text = (
             f"Upgrade {first.component_name} from {first.component_version or '?'} to "
             f"{target}: {_fixes_text(findings)}"
